@@ -1,0 +1,27 @@
+"""Writes on user accounts."""
+
+from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+
+
+def user_revoke_tokens(*, user: User) -> None:
+    """Blacklist every refresh token the user holds."""
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+def refresh_token_blacklist(*, refresh: str) -> None:
+    """Blacklist one refresh token (logout); raises `TokenError` when it is not valid."""
+    RefreshToken(refresh).blacklist()
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account with everything it owns (conversations, datasources cascade)."""
+    user_revoke_tokens(user=user)
+    # Outstanding tokens reference the user with SET_NULL; drop them with the account.
+    OutstandingToken.objects.filter(user=user).delete()
+    user.delete()

@@ -1,0 +1,58 @@
+"""Conversations and their turns (one question, its SQL, result and summary)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Conversation(models.Model):
+    """A user's thread of questions about one datasource."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    datasource = models.ForeignKey("datasources.DataSource", on_delete=models.CASCADE, related_name="conversations")
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at", "-id"])]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+
+class Message(models.Model):
+    """One turn: the question, the SQL that ran, its result, the summary and how it went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        OK = "ok"
+        ERROR = "error"
+        REJECTED = "rejected"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    question = models.TextField(blank=True)
+    sql = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.TextField(blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    rows = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(default=False)
+    summary = models.TextField(blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    llm_ms = models.PositiveIntegerField(default=0)
+    db_ms = models.PositiveIntegerField(default=0)
+    total_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at", "id"])]
+
+    def __str__(self) -> str:
+        return self.question[:60] or self.sql[:60]

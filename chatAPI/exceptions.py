@@ -1,0 +1,135 @@
+"""The one error contract: every API error is `{"detail", "code"}` (+ `errors`)."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of the domain errors; each carries an HTTP status and a machine code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+def _first_message(value) -> str:
+    """Dig the first human message out of a DRF error structure."""
+    if isinstance(value, dict):
+        for item in value.values():
+            return _first_message(item)
+        return ""
+    if isinstance(value, list):
+        return _first_message(value[0]) if value else ""
+    return str(value)
+
+
+def _first_code(codes) -> str:
+    if isinstance(codes, dict):
+        for item in codes.values():
+            return _first_code(item)
+        return "invalid"
+    if isinstance(codes, list):
+        return _first_code(codes[0]) if codes else "invalid"
+    return str(codes)
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        errors = {}
+        for field, messages in detail.items():
+            if isinstance(messages, (list, tuple)):
+                errors[field] = [_first_message(m) if not isinstance(m, str) else str(m) for m in messages]
+            elif isinstance(messages, dict):
+                errors[field] = [_first_message(messages)]
+            else:
+                errors[field] = [str(messages)]
+        general = errors.get("non_field_errors")
+        if general:
+            message = general[0]
+        elif len(errors) == 1:
+            field, messages = next(iter(errors.items()))
+            message = f"{field}: {messages[0]}"
+        else:
+            message = "Some fields are not valid: " + ", ".join(errors) + "."
+        codes = exc.get_codes()
+        code = (
+            _first_code(codes.get("non_field_errors"))
+            if isinstance(codes, dict) and "non_field_errors" in codes
+            else "invalid"
+        )
+        return {"detail": message, "code": code, "errors": errors}
+    message = _first_message(detail) or "Invalid input."
+    return {"detail": message, "code": _first_code(exc.get_codes()) or "invalid"}
+
+
+def api_exception_handler(exc, context):
+    """Map domain, DRF and Django exceptions onto the error shape; unexpected errors become a JSON 500."""
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": exc.code}
+        extra = getattr(exc, "extra", None)
+        if extra:
+            body.update(extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.ValidationError):
+        response = Response(_validation_body(exc), status=exc.status_code)
+    else:
+        response = exception_handler(exc, context)
+        if response is None:
+            logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+            return Response(
+                {"detail": "Something went wrong on our side. Please try again.", "code": "server_error"},
+                status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            )
+        data = response.data
+        if isinstance(data, dict) and "detail" in data:
+            detail = data["detail"]
+            code = data.get("code")
+            if not code:
+                code = _first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
+            response.data = {"detail": _first_message(detail), "code": str(code)}
+        else:
+            response.data = {"detail": _first_message(data) or "Request failed.", "code": "error"}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response.data["detail"] = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
+    return response
+
+
+def _json_error(status_code: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def not_found_view(request, exception=None, *args, **kwargs):
+    """JSON 404 for unknown paths (Django's handler404 and the `/api/` catch-all)."""
+    return _json_error(404, "Not found.", "not_found")
+
+
+def server_error_view(request, *args, **kwargs):
+    """JSON 500 that never shows a traceback."""
+    return _json_error(500, "Something went wrong on our side. Please try again.", "server_error")
+
+
+def bad_request_view(request, exception=None, *args, **kwargs):
+    return _json_error(400, "Bad request.", "bad_request")
+
+
+def permission_denied_view(request, exception=None, *args, **kwargs):
+    return _json_error(403, "You do not have permission to do this.", "permission_denied")

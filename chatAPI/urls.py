@@ -1,0 +1,29 @@
+"""Root URLs: the API under /api/, the admin, and a JSON 404 for anything unknown under /api/."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from chatAPI import exceptions
+from chatAPI.views import ApiRootView, HealthView
+
+api_patterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("health/", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("auth/", include("accounts.urls")),
+    path("", include("datasources.urls")),
+    path("", include("chat.urls")),
+    re_path(r"^.*$", exceptions.not_found_view),
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = exceptions.bad_request_view
+handler403 = exceptions.permission_denied_view
+handler404 = exceptions.not_found_view
+handler500 = exceptions.server_error_view

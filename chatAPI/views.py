@@ -1,0 +1,58 @@
+"""The API root (entry points as links) and the health check."""
+
+from django.conf import settings
+from django.db import connection
+from django.db.utils import DatabaseError
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatAPI.links import link
+
+API_VERSION = "1.0.0"
+
+
+def llm_description() -> dict:
+    """Which LLM mode is on and the SQL stage's model."""
+    mode = settings.LLM_PROVIDER
+    return {"mode": mode, "model": settings.OPENAI_SQL_MODEL if mode == "openai" else "offline"}
+
+
+class ApiRootView(APIView):
+    """Entry point: name, version, LLM mode and a link to every part of the API."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        links = [
+            link(request, "self", "This entry point", "api-root"),
+            link(request, "login", "Log in with email and password", "rest_login", method="POST"),
+            link(request, "registration", "Create an account", "rest_register", method="POST"),
+            link(request, "user", "Your profile (needs a token)", "rest_user_details"),
+            link(request, "conversations", "Your conversations (needs a token)", "conversation-list"),
+            link(request, "datasources", "Databases you can ask (needs a token)", "datasource-list"),
+            link(request, "chat", "Ask a question in one call (needs a token)", "chat-oneshot", method="POST"),
+            link(request, "docs", "Interactive API documentation", "swagger-ui"),
+            link(request, "schema", "OpenAPI 3 schema", "schema"),
+        ]
+        return Response({"name": "chatAPI", "version": API_VERSION, "llm": llm_description(), "_links": links})
+
+
+class HealthView(APIView):
+    """Liveness plus a round trip to the app database."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError:
+            return Response({"status": "degraded", "database": "unavailable"}, status=503)
+        return Response({"status": "ok", "database": "ok"})
