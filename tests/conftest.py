@@ -7,6 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+pytest_plugins = ["tests.fixtures.datasources", "tests.fixtures.llm"]
+
 REQUIRE_ALL = os.environ.get("CHATAPI_REQUIRE_ALL_TESTS", "").lower() in ("1", "true", "yes")
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
