@@ -6,7 +6,6 @@ from dj_rest_auth.views import PasswordChangeView as BasePasswordChangeView
 from dj_rest_auth.views import UserDetailsView as BaseUserDetailsView
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +13,16 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import services
 from accounts.serializers import AccountDeleteSerializer, LogoutSerializer
+from chatAPI.exceptions import DomainError
 from chatAPI.throttles import AuthThrottle
+
+
+class RefreshTokenInvalid(DomainError):
+    """The refresh token sent to logout is malformed, expired or already blacklisted."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "token_not_valid"
+    default_message = "The refresh token is not valid or was already used."
 
 
 class LoginView(BaseLoginView):
@@ -44,7 +52,7 @@ class LogoutView(APIView):
         try:
             services.refresh_token_blacklist(refresh=serializer.validated_data["refresh"])
         except TokenError:
-            raise AuthenticationFailed("The refresh token is not valid or was already used.", code="token_not_valid")
+            raise RefreshTokenInvalid()
         return Response({"detail": "Logged out."})
 
 

@@ -1,7 +1,7 @@
 """Page-number pagination with `?page` and `?per-page` (alias `page_size`) and `_links`."""
 
 from django.core.paginator import InvalidPage
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -24,9 +24,9 @@ class LinkedPageNumberPagination(PageNumberPagination):
             try:
                 size = int(raw)
             except ValueError:
-                raise NotFound(f"'{param}' must be a positive whole number.", code="invalid_page")
+                size = 0
             if size < 1:
-                raise NotFound(f"'{param}' must be a positive whole number.", code="invalid_page")
+                raise ValidationError({param: ["Must be a positive whole number."]}, code="invalid_page_size")
             return min(size, self.max_page_size)
         return self.page_size
 

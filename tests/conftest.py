@@ -45,6 +45,8 @@ def _test_settings(settings, tmp_path):
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = ""
     settings.SECURE_SSL_REDIRECT = False
+    # Hashing passwords with PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
