@@ -1,0 +1,46 @@
+// Shared behaviour of the login and join forms: submit as JSON, keep the
+// tokens, show field errors next to their fields, then go to chat.
+
+import { api, tokens } from "./api.js";
+import { clearFormErrors, setBusy, showFormErrors } from "./ui.js";
+
+/** Only same-site page names are accepted as a place to return to. */
+export function nextPage() {
+  const next = new URLSearchParams(location.search).get("next") || "";
+  return /^(chat|history|datasources)\.html(\?[\w=&%.-]*)?$/.test(next) ? next : "chat.html";
+}
+
+/** Wire a form that posts its fields to `path` and stores the returned tokens. */
+export function wireAuthForm(form, path, { validate } = {}) {
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const data = Object.fromEntries(new FormData(form).entries());
+    data.email = (data.email || "").trim();
+    const problems = validate ? validate(data) : {};
+    if (Object.keys(problems).length) {
+      showFormErrors(form, { fieldMessages: () => problems });
+      return;
+    }
+    setBusy(button, true, "Please wait…");
+    try {
+      const body = await api.post(path, data, { auth: false });
+      tokens.save(body);
+      location.assign(nextPage());
+    } catch (error) {
+      showFormErrors(form, error);
+      setBusy(button, false);
+    }
+  });
+}
+
+/** Client-side checks that mirror the API's, so obvious mistakes show at once. */
+export function requiredFields(data, labels) {
+  const problems = {};
+  for (const [name, label] of Object.entries(labels)) {
+    if (!String(data[name] || "").trim()) problems[name] = `${label} is required.`;
+  }
+  if (data.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(data.email) && !problems.email) problems.email = "Enter a valid email address.";
+  return problems;
+}

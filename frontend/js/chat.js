@@ -1,0 +1,375 @@
+// Chat page: the conversation sidebar, new chat with a datasource picker,
+// the thread, and asking with live progress from the streaming endpoint.
+
+import { api, ApiError, linkHref, stream } from "./api.js";
+import { $, el, emptyState, formatRelative, loading, replace } from "./dom.js";
+import { mountHeader, mountLlmBanner, requireAuth } from "./session.js";
+import { TurnView, renderTurns } from "./turn-view.js";
+import { showError, toast } from "./ui.js";
+
+const LAST_DS_KEY = "chatapi.lastDatasource";
+const els = {
+  layout: $("#chat-layout"),
+  sidebar: $("#sidebar"),
+  scrim: $("#sidebar-scrim"),
+  toggle: $("#toggle-sidebar"),
+  list: $("#conversation-list"),
+  more: $("#more-conversations"),
+  newChat: $("#new-chat"),
+  title: $("#chat-title"),
+  subtitle: $("#chat-subtitle"),
+  scroll: $("#thread-scroll"),
+  thread: $("#thread"),
+  form: $("#composer"),
+  picker: $("#ds-picker"),
+  select: $("#datasource"),
+  question: $("#question"),
+  send: $("#send"),
+};
+
+const state = { current: null, datasources: [], nextPage: null, busy: false, loadToken: 0 };
+
+// --- sidebar ------------------------------------------------------------------
+
+function sidebarItem(conversation) {
+  const href = `chat.html?c=${encodeURIComponent(conversation.id)}`;
+  const link = el("a", { class: "conversation", href, dataset: { id: conversation.id } },
+    el("span", { class: "conversation-title" }, conversation.title || "Untitled"),
+    el("span", { class: "conversation-meta" },
+      [conversation.datasource && conversation.datasource.name, formatRelative(conversation.updated_at)].filter(Boolean).join(" · ")));
+  link.addEventListener("click", (event) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    openConversation(conversation.id, { push: true });
+    closeSidebar();
+  });
+  if (state.current && String(state.current.id) === String(conversation.id)) link.setAttribute("aria-current", "page");
+  return link;
+}
+
+async function loadSidebar({ append = false } = {}) {
+  const path = append ? state.nextPage : "conversations/?per-page=20";
+  if (!append) replace(els.list, loading("Loading…"));
+  els.more.disabled = true;
+  try {
+    const page = await api.get(path);
+    if (!append) els.list.replaceChildren();
+    for (const conversation of page.results) {
+      if (!els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)) els.list.append(sidebarItem(conversation));
+    }
+    if (!els.list.children.length) els.list.append(el("p", { class: "sidebar-empty" }, "No conversations yet. Your questions will be listed here."));
+    state.nextPage = page.next;
+    els.more.hidden = !page.next;
+  } catch (error) {
+    if (!append) showError(els.list, error, () => loadSidebar());
+    else toast(error.readable, "error");
+  } finally {
+    els.more.disabled = false;
+  }
+}
+
+/** Put (or move) a conversation at the top of the sidebar. */
+function upsertSidebar(conversation) {
+  els.list.querySelector(".sidebar-empty")?.remove();
+  els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)?.remove();
+  els.list.prepend(sidebarItem(conversation));
+  markActive();
+}
+
+function markActive() {
+  for (const link of els.list.querySelectorAll(".conversation")) {
+    if (state.current && link.dataset.id === String(state.current.id)) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function openSidebar() {
+  els.layout.classList.add("sidebar-open");
+  els.scrim.hidden = false;
+  els.toggle.setAttribute("aria-expanded", "true");
+  els.newChat.focus();
+}
+
+function closeSidebar() {
+  if (!els.layout.classList.contains("sidebar-open")) return;
+  els.layout.classList.remove("sidebar-open");
+  els.scrim.hidden = true;
+  els.toggle.setAttribute("aria-expanded", "false");
+}
+
+// --- datasources ----------------------------------------------------------------
+
+async function loadDatasources() {
+  replace(els.select, el("option", { value: "" }, "Loading…"));
+  els.select.disabled = true;
+  const items = [];
+  let next = "datasources/?per-page=100";
+  try {
+    while (next) {
+      const page = await api.get(next);
+      items.push(...page.results);
+      next = page.next;
+    }
+  } catch (error) {
+    replace(els.select, el("option", { value: "" }, "Could not load datasources"));
+    toast(error.readable, "error");
+    return;
+  }
+  state.datasources = items;
+  if (!items.length) {
+    replace(els.select, el("option", { value: "" }, "No datasources yet"));
+    return;
+  }
+  const own = items.filter((ds) => ds.owner_is_me);
+  const demo = items.filter((ds) => !ds.owner_is_me);
+  const option = (ds) => el("option", { value: ds.id }, ds.name);
+  replace(els.select,
+    own.length ? el("optgroup", { label: "Yours" }, own.map(option)) : null,
+    demo.length ? el("optgroup", { label: "Demo" }, demo.map(option)) : null);
+  const wanted = new URLSearchParams(location.search).get("ds") || localStorage.getItem(LAST_DS_KEY);
+  if (wanted && items.some((ds) => String(ds.id) === String(wanted))) els.select.value = String(wanted);
+  els.select.disabled = false;
+}
+
+function selectedDatasource() {
+  return state.datasources.find((ds) => String(ds.id) === els.select.value);
+}
+
+// --- views ------------------------------------------------------------------------
+
+function setHeading(title, subtitle) {
+  els.title.textContent = title;
+  els.subtitle.textContent = subtitle || "";
+  document.title = `${title} · chatAPI`;
+}
+
+async function showWelcome() {
+  setHeading("New chat", "");
+  els.picker.hidden = false;
+  const tables = el("div", { class: "welcome-tables" });
+  const welcome = el("section", { class: "welcome" },
+    el("h2", null, "What would you like to know?"),
+    el("p", { class: "muted" }, "Pick a datasource and ask in Korean or English. You get an answer, the SQL behind it and the result table."),
+    tables);
+  replace(els.thread, welcome);
+  if (!state.datasources.length) {
+    replace(tables, emptyState("No datasource to ask yet.", "Register a database first.", el("a", { class: "btn btn-primary", href: "datasources.html" }, "Add a datasource")));
+    return;
+  }
+  await showTableHints(tables);
+}
+
+async function showTableHints(container) {
+  const ds = selectedDatasource();
+  if (!ds) return;
+  replace(container, loading(`Reading ${ds.name}…`));
+  try {
+    const schema = await api.get(linkHref(ds, "schema") || `datasources/${ds.id}/schema/`);
+    const names = (schema.tables || []).map((table) => table.name);
+    if (!names.length) {
+      replace(container, el("p", { class: "muted small" }, "This datasource has no tables read yet. Introspect it on the Datasources page."));
+      return;
+    }
+    replace(container,
+      el("p", { class: "label" }, `Tables in ${ds.name}`),
+      el("div", { class: "chips" }, names.slice(0, 12).map((name) => {
+        const chip = el("button", { type: "button", class: "chip" }, name);
+        chip.addEventListener("click", () => {
+          els.question.value = `How many rows are in ${name}?`;
+          autoGrow();
+          els.question.focus();
+        });
+        return chip;
+      })));
+  } catch {
+    container.replaceChildren();
+  }
+}
+
+function newChat({ push = true } = {}) {
+  state.current = null;
+  state.loadToken += 1;
+  if (push) history.pushState(null, "", "chat.html");
+  markActive();
+  showWelcome();
+  els.question.focus();
+}
+
+async function openConversation(id, { push = false } = {}) {
+  const token = ++state.loadToken;
+  if (push) history.pushState(null, "", `chat.html?c=${encodeURIComponent(id)}`);
+  els.picker.hidden = true;
+  setHeading("Loading…", "");
+  replace(els.thread, loading("Loading the conversation…"));
+  try {
+    const conversation = await api.get(`conversations/${encodeURIComponent(id)}/`);
+    if (token !== state.loadToken) return;
+    state.current = conversation;
+    markActive();
+    setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+    const turns = [];
+    let next = linkHref(conversation, "messages") || `conversations/${id}/messages/`;
+    next += next.includes("?") ? "&per-page=100" : "?per-page=100";
+    while (next) {
+      const page = await api.get(next);
+      turns.push(...page.results);
+      next = page.next;
+    }
+    if (token !== state.loadToken) return;
+    if (!turns.length) replace(els.thread, emptyState("No questions yet.", "Ask the first one below."));
+    else renderTurns(els.thread, turns);
+    scrollToEnd(true);
+  } catch (error) {
+    if (token !== state.loadToken) return;
+    state.current = null;
+    setHeading(error.status === 404 ? "Conversation not found" : "Could not open the conversation", "");
+    replace(els.thread, el("div", { class: "thread-error" }));
+    showError(els.thread.firstChild, error.status === 404 ? new Error("This conversation does not exist or was deleted.") : error, error.status === 404 ? null : () => openConversation(id));
+  }
+  els.question.focus();
+}
+
+function scrollToEnd(force = false) {
+  const box = els.scroll;
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 160;
+  if (force || nearBottom) box.scrollTop = box.scrollHeight;
+}
+
+// --- asking ----------------------------------------------------------------------
+
+function setBusy(busy) {
+  state.busy = busy;
+  els.send.disabled = busy;
+  els.send.textContent = busy ? "Asking…" : "Send";
+  els.select.disabled = busy || !state.datasources.length;
+}
+
+async function ensureConversation() {
+  if (state.current) return state.current;
+  const ds = selectedDatasource();
+  if (!ds) throw new ApiError(400, { detail: "Choose a datasource first.", code: "no_datasource" });
+  const conversation = await api.post("conversations/", { datasource: ds.id });
+  localStorage.setItem(LAST_DS_KEY, String(ds.id));
+  state.current = conversation;
+  history.pushState(null, "", `chat.html?c=${encodeURIComponent(conversation.id)}`);
+  return conversation;
+}
+
+async function ask(question) {
+  setBusy(true);
+  let conversation;
+  try {
+    conversation = await ensureConversation();
+  } catch (error) {
+    toast(error.readable || error.message, "error");
+    setBusy(false);
+    return;
+  }
+  els.picker.hidden = true;
+  if (els.thread.querySelector(".welcome, .empty")) els.thread.replaceChildren();
+  setHeading(conversation.title || question, conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+  const view = new TurnView({ question, live: true });
+  els.thread.append(view.node);
+  scrollToEnd(true);
+
+  let finished = false;
+  const path = linkHref(conversation, "ask") || `conversations/${conversation.id}/messages/`;
+  try {
+    await stream(path, { question }, (event, data) => {
+      if (event === "stage") view.setStage(data.stage);
+      else if (event === "sql") view.setSql(data.sql);
+      else if (event === "result") view.setResult(data);
+      else if (event === "summary") view.appendSummary(data.delta ?? "");
+      else if (event === "done") { view.render(data); finished = true; }
+      else if (event === "error") { view.fail(data.message, data.code); finished = true; }
+      scrollToEnd();
+    });
+    if (!finished) await reloadLastTurn(conversation, view);
+  } catch (error) {
+    if (error.body && error.body.turn) view.render(error.body.turn);
+    else view.fail(error.readable || error.message, error.code);
+  }
+  scrollToEnd();
+  setBusy(false);
+  refreshCurrent(conversation.id);
+  els.question.focus();
+}
+
+/** The stream ended without `done`: show what the server stored. */
+async function reloadLastTurn(conversation, view) {
+  try {
+    const first = await api.get(`conversations/${conversation.id}/messages/?per-page=1`);
+    const lastPage = Math.max(1, first.count);
+    const page = await api.get(`conversations/${conversation.id}/messages/?per-page=1&page=${lastPage}`);
+    if (page.results.length) view.render(page.results[0]);
+  } catch (error) {
+    view.fail("The connection closed before the answer arrived. Reload the conversation to see it.", "stream_closed");
+  }
+}
+
+async function refreshCurrent(id) {
+  try {
+    const conversation = await api.get(`conversations/${encodeURIComponent(id)}/`);
+    if (state.current && String(state.current.id) === String(id)) {
+      state.current = conversation;
+      setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+    }
+    upsertSidebar(conversation);
+  } catch {
+    // The sidebar is a convenience; the answer is already on screen.
+  }
+}
+
+function autoGrow() {
+  const lines = els.question.value.split("\n").length;
+  const wraps = Math.ceil(els.question.value.length / 70);
+  els.question.rows = Math.min(8, Math.max(1, lines, wraps));
+}
+
+function submit() {
+  const question = els.question.value.trim();
+  if (!question || state.busy) return;
+  if (!state.current && !selectedDatasource()) { toast("Choose a datasource first.", "error"); els.select.focus(); return; }
+  els.question.value = "";
+  autoGrow();
+  ask(question);
+}
+
+// --- start --------------------------------------------------------------------------
+
+async function start() {
+  mountHeader("chat");
+  mountLlmBanner($("#banner-slot"));
+  els.form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  els.question.addEventListener("keydown", (event) => {
+    // Korean input composes syllables; Enter that ends a composition must not send.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  els.question.addEventListener("input", autoGrow);
+  els.newChat.addEventListener("click", () => { newChat(); closeSidebar(); });
+  els.more.addEventListener("click", () => loadSidebar({ append: true }));
+  els.toggle.addEventListener("click", () => (els.layout.classList.contains("sidebar-open") ? closeSidebar() : openSidebar()));
+  els.scrim.addEventListener("click", closeSidebar);
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeSidebar(); });
+  els.select.addEventListener("change", () => {
+    localStorage.setItem(LAST_DS_KEY, els.select.value);
+    const hints = els.thread.querySelector(".welcome-tables");
+    if (hints) showTableHints(hints);
+  });
+  window.addEventListener("popstate", route);
+
+  loadSidebar();
+  await loadDatasources();
+  route();
+}
+
+function route() {
+  const id = new URLSearchParams(location.search).get("c");
+  if (id) openConversation(id);
+  else newChat({ push: false });
+}
+
+if (requireAuth()) start();

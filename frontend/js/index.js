@@ -1,0 +1,4 @@
+// The entry page: straight to chat with a session, to login without one.
+import { tokens } from "./api.js";
+
+location.replace(tokens.present ? "chat.html" : "login.html");

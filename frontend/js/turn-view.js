@@ -1,0 +1,192 @@
+// One turn of a conversation: the question, then the answer — summary, SQL,
+// result table, CSV download and chart — filled in live while it streams.
+
+import { download, linkHref } from "./api.js";
+import { el, clear, formatDateTime, plural, replace } from "./dom.js";
+import { chartSpec, renderChart } from "./chart.js";
+import { toast } from "./ui.js";
+
+const TABLE_PREVIEW_ROWS = 100;
+const STAGES = [
+  { key: "sql", label: "Writing SQL" },
+  { key: "execute", label: "Running the query" },
+  { key: "summary", label: "Writing the answer" },
+];
+const ERROR_TITLES = {
+  sql_rejected: "The safety check refused this SQL",
+  sql_error: "The query failed",
+  sql_timeout: "The query took too long",
+  datasource_unavailable: "The database could not be reached",
+  llm_timeout: "The language model took too long",
+  llm_unavailable: "The language model is not available",
+  llm_bad_output: "The language model did not return usable SQL",
+  offline_unsupported: "Offline mode cannot answer this",
+};
+
+function cellText(value) {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** The result as a scrollable table; long results show a preview with a "Show all" button. */
+function resultTable(columns, rows) {
+  const numeric = columns.map((_, c) => rows.length > 0 && rows.every((row) => row[c] === null || typeof row[c] === "number"));
+  const body = el("tbody");
+  const addRows = (from, to) => {
+    for (const row of rows.slice(from, to)) {
+      body.append(el("tr", null, columns.map((_, c) => {
+        const text = cellText(row[c]);
+        return text === null ? el("td", { class: "null" }, "NULL") : el("td", { class: numeric[c] ? "num" : null }, text);
+      })));
+    }
+  };
+  addRows(0, TABLE_PREVIEW_ROWS);
+  const table = el("table", { class: "table result-table" },
+    el("thead", null, el("tr", null, columns.map((name, c) => el("th", { scope: "col", class: numeric[c] ? "num" : null }, String(name))))),
+    body);
+  const wrap = el("div", { class: "table-wrap result-wrap", tabindex: "0", role: "region", "aria-label": "Result table" }, table);
+  if (rows.length <= TABLE_PREVIEW_ROWS) return wrap;
+  const more = el("button", { type: "button", class: "btn btn-small btn-ghost" }, `Show all ${plural(rows.length, "row")}`);
+  more.addEventListener("click", () => { addRows(TABLE_PREVIEW_ROWS, rows.length); more.remove(); });
+  return el("div", null, wrap, el("div", { class: "show-more" }, more));
+}
+
+async function copyText(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", { class: "visually-hidden", readonly: true, value: text });
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = "Copy"; }, 1600);
+}
+
+function sqlBlock(sql, open = false) {
+  const copy = el("button", { type: "button", class: "btn btn-small btn-ghost copy-sql" }, "Copy");
+  copy.addEventListener("click", (event) => { event.preventDefault(); copyText(sql, copy); });
+  return el("details", { class: "sql", open: open || null },
+    el("summary", null, el("span", { class: "sql-label" }, "SQL")),
+    el("div", { class: "sql-body" }, el("pre", null, el("code", null, sql)), copy));
+}
+
+/** The rendering of one turn; `live` turns start with a progress list and fill in from events. */
+export class TurnView {
+  constructor({ question, sql, live = false }) {
+    this.answer = el("div", { class: "answer" });
+    this.node = el("article", { class: "turn", "aria-label": "Question and answer" },
+      el("div", { class: "question" }, el("p", { class: "bubble" }, question || (sql ? "Run SQL" : ""))),
+      this.answer);
+    if (live) this.startLive();
+  }
+
+  startLive() {
+    this.steps = new Map();
+    const list = el("ol", { class: "progress", "aria-label": "Progress" }, STAGES.map((stage) => {
+      const item = el("li", { class: "step", dataset: { stage: stage.key } }, el("span", { class: "step-dot", "aria-hidden": "true" }), stage.label);
+      this.steps.set(stage.key, item);
+      return item;
+    }));
+    this.liveSql = el("div");
+    this.liveResult = el("div");
+    this.liveSummary = el("p", { class: "summary summary-live" });
+    replace(this.answer, el("div", { class: "answer-card" }, list, this.liveSummary, this.liveSql, this.liveResult));
+    this.setStage("sql");
+  }
+
+  setStage(key) {
+    let reached = false;
+    for (const [stage, item] of [...this.steps.entries()].reverse()) {
+      if (stage === key) { reached = true; item.className = "step step-active"; item.setAttribute("aria-current", "step"); continue; }
+      item.removeAttribute("aria-current");
+      item.className = reached ? "step step-done" : "step";
+    }
+  }
+
+  setSql(sql) {
+    replace(this.liveSql, sqlBlock(sql, true));
+  }
+
+  setResult(result) {
+    replace(this.liveResult, this.resultSection(result, null));
+  }
+
+  appendSummary(delta) {
+    this.liveSummary.append(document.createTextNode(String(delta)));
+  }
+
+  /** Show a failure that has no stored turn to render (network, 4xx). */
+  fail(message, code) {
+    const card = this.answer.querySelector(".answer-card") || el("div", { class: "answer-card" });
+    card.querySelector(".progress")?.remove();
+    card.prepend(errorNotice(code, message));
+    if (!card.isConnected) this.answer.append(card);
+  }
+
+  /** Render the stored turn in full. */
+  render(turn) {
+    this.node.dataset.id = turn.id;
+    this.node.dataset.status = turn.status;
+    const card = el("div", { class: "answer-card" });
+    if (turn.status === "pending") card.append(el("p", { class: "muted" }, "This answer is still being prepared."));
+    if (turn.error) card.append(errorNotice(turn.error.code, turn.error.message));
+    if (turn.summary) card.append(el("p", { class: "summary" }, turn.summary));
+    if (turn.sql) card.append(sqlBlock(turn.sql));
+    if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) card.append(this.resultSection(turn.result, turn));
+    card.append(metaLine(turn));
+    replace(this.answer, card);
+  }
+
+  resultSection(result, turn) {
+    const rows = Array.isArray(result.rows) ? result.rows : [];
+    const count = result.row_count ?? rows.length;
+    const head = el("div", { class: "result-head" },
+      el("span", { class: "row-count" }, plural(count, "row")),
+      result.truncated ? el("span", { class: "badge badge-warning truncated" }, `Truncated — only the first ${plural(count, "row")} were kept`) : null);
+    const csv = turn && (linkHref(turn, "csv") || (turn.id ? `messages/${turn.id}/csv/` : null));
+    if (csv) {
+      const button = el("button", { type: "button", class: "btn btn-small download-csv" }, "Download CSV");
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try { await download(csv, `chatapi-answer-${turn.id}.csv`); } catch (error) { toast(error.readable || error.message, "error"); } finally { button.disabled = false; }
+      });
+      head.append(button);
+    }
+    const section = el("section", { class: "result", "aria-label": "Result" }, head);
+    const spec = chartSpec(result.columns, rows);
+    if (spec) section.append(renderChart(spec));
+    if (rows.length) section.append(resultTable(result.columns, rows));
+    else section.append(el("p", { class: "muted small" }, "The query returned no rows."));
+    return section;
+  }
+}
+
+function errorNotice(code, message) {
+  return el("div", { class: "notice notice-error turn-error", role: "alert" },
+    el("p", { class: "error-title" }, ERROR_TITLES[code] || "This question could not be answered"),
+    message ? el("p", { class: "error-message" }, message) : null);
+}
+
+function metaLine(turn) {
+  const parts = [];
+  if (turn.created_at) parts.push(formatDateTime(turn.created_at));
+  if (turn.model) parts.push(turn.model);
+  if (turn.attempts > 1) parts.push(`${turn.attempts} attempts`);
+  const total = turn.timings && turn.timings.total_ms;
+  if (typeof total === "number") parts.push(total >= 1000 ? `${(total / 1000).toFixed(1)} s` : `${Math.round(total)} ms`);
+  return el("p", { class: "turn-meta" }, parts.join(" · "));
+}
+
+/** Empty the node and put TurnViews for `turns` into it. */
+export function renderTurns(container, turns) {
+  clear(container);
+  for (const turn of turns) {
+    const view = new TurnView({ question: turn.question, sql: turn.sql });
+    view.render(turn);
+    container.append(view.node);
+  }
+}
