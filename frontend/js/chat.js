@@ -361,6 +361,7 @@ async function start() {
   });
   window.addEventListener("popstate", route);
 
+  replace(els.thread, loading("Loading…"));
   loadSidebar();
   await loadDatasources();
   route();

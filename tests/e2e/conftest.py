@@ -1,0 +1,193 @@
+"""Browser-test fixtures: the API on pytest-django's live server, the static site on its own port, Chromium."""
+
+import functools
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop on the main thread; the ORM calls the
+# tests make between browser steps are ordinary blocking calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "correct-horse-battery-9"
+
+pytestmark = pytest.mark.browser
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Serves frontend/ as-is, except config.js, which points at the test API, under a strict CSP."""
+
+    config_js = b""
+    csp = ""
+
+    def do_GET(self):
+        if self.path.split("?", 1)[0] == "/config.js":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript; charset=utf-8")
+            self.send_header("Content-Length", str(len(self.config_js)))
+            self.end_headers()
+            self.wfile.write(self.config_js)
+            return
+        super().do_GET()
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@dataclass
+class Site:
+    """Where the static site and the API it talks to are served."""
+
+    url: str
+    api_url: str
+
+    def page(self, name: str) -> str:
+        return f"{self.url}/{name}"
+
+
+@pytest.fixture(scope="session")
+def static_site(live_server):
+    """The static site on a second port with a generated config.js; the file on disk is untouched."""
+    api_url = live_server.url + "/api"
+    handler = type("Handler", (_SiteHandler,), {})
+    handler.config_js = f"window.CHATAPI_CONFIG = {{ apiBaseUrl: {json.dumps(api_url)} }};\n".encode()
+    # The same policy the production nginx sends: no inline scripts or styles anywhere.
+    handler.csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"connect-src 'self' {live_server.url}; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(FRONTEND)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Site(url=f"http://127.0.0.1:{server.server_address[1]}", api_url=api_url)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def site(static_site, settings, transactional_db):
+    """Per test: real CORS between the two origins, and a database the live server can see."""
+    settings.CORS_ALLOWED_ORIGINS = [static_site.url]
+    return static_site
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Shots:
+    """Saves numbered full-page screenshots under test-artifacts/screenshots/<test>-NN-<label>.png."""
+
+    def __init__(self, page, test_name: str):
+        self.page = page
+        self.prefix = re.sub(r"[^\w-]+", "_", test_name).strip("_")
+        self.count = 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, label: str) -> Path:
+        self.count += 1
+        path = SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def _open_page(browser, request, viewport):
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Seoul")
+    context.set_default_timeout(15_000)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.problems = problems
+    page.shots = Shots(page, request.node.name)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, site, request):
+    """A fresh desktop-sized context and page; fails the test on script errors or CSP violations."""
+    context, page = _open_page(browser, request, DESKTOP)
+    yield page
+    try:
+        page.shots("final")
+    finally:
+        context.close()
+    assert not page.problems, page.problems
+
+
+@pytest.fixture
+def phone_page(browser, site, request):
+    """Like `page`, at a phone's viewport (390x844)."""
+    context, page = _open_page(browser, request, PHONE)
+    yield page
+    try:
+        page.shots("final")
+    finally:
+        context.close()
+    assert not page.problems, page.problems
+
+
+def sign_in(page, site: Site, user, *, target: str = "chat.html") -> None:
+    """Put a fresh token pair for `user` into the page's localStorage and open `target`."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    refresh = RefreshToken.for_user(user)
+    page.goto(site.page("login.html"))
+    page.evaluate(
+        """([access, refresh, user]) => {
+            localStorage.setItem("chatapi.access", access);
+            localStorage.setItem("chatapi.refresh", refresh);
+            localStorage.setItem("chatapi.user", JSON.stringify(user));
+        }""",
+        [str(refresh.access_token), str(refresh), {"id": user.id, "email": user.email, "nickname": user.nickname}],
+    )
+    page.goto(site.page(target))
