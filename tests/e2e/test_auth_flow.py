@@ -15,8 +15,9 @@ def test_index_sends_visitors_without_a_session_to_login(page, site):
 
 
 def test_join_then_logout_then_login_then_delete_account(page, site, make_user):
-    from accounts.models import User
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    from accounts.models import User
 
     make_user(email="taken@example.com")
     page.goto(site.page("login.html"))
