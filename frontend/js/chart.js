@@ -21,12 +21,23 @@ export function chartSpec(columns, rows) {
   }
   const labels = rows.map((row) => row[0]);
   if (labels.some((v) => v !== null && typeof v === "object")) return null;
+  const picked = series.slice(0, MAX_SERIES).map((c) => ({ name: String(columns[c]), values: rows.slice(0, MAX_BARS).map((row) => row[c]) }));
+  // Series of very different sizes (revenue vs. order count) each get their own scale.
+  const peaks = picked.map((s) => Math.max(...s.values.filter(isNumeric).map(Math.abs)) || 1);
   return {
+    independent: Math.max(...peaks) / Math.min(...peaks) > 8,
     labelName: String(columns[0]),
-    series: series.slice(0, MAX_SERIES).map((c) => ({ name: String(columns[c]), values: rows.slice(0, MAX_BARS).map((row) => row[c]) })),
+    series: picked,
     labels: labels.slice(0, MAX_BARS).map((v) => (v === null ? "NULL" : String(v))),
     total: rows.length,
   };
+}
+
+/** Rough rendered width of a label at 12px: Hangul and other wide characters count double. */
+function labelUnits(text) {
+  let units = 0;
+  for (const ch of text) units += /[\u1100-\u11ff\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(ch) ? 2 : 1;
+  return units;
 }
 
 /** Shorten a label to about `units` half-width characters (Hangul counts double). */
@@ -45,7 +56,9 @@ function draw(holder, spec) {
   clear(holder);
   const width = Math.max(280, Math.floor(holder.clientWidth || 600));
   const narrow = width < 480;
-  const labelWidth = narrow ? 96 : 150;
+  const maxUnits = narrow ? 12 : 20;
+  const longest = Math.min(maxUnits + 1, Math.max(...spec.labels.map(labelUnits)));
+  const labelWidth = Math.max(36, Math.ceil(longest * 6.6) + 4);
   const valueRoom = narrow ? 56 : 72;
   const barHeight = spec.series.length > 1 ? 12 : 18;
   const groupGap = 10;
@@ -53,14 +66,15 @@ function draw(holder, spec) {
   const top = 6;
   const height = top + spec.labels.length * groupHeight + 4;
 
-  const all = spec.series.flatMap((s) => s.values.filter(isNumeric));
-  const min = Math.min(0, ...all);
-  const max = Math.max(0, ...all);
-  const span = max - min || 1;
   const plotLeft = labelWidth + 8;
   const plotWidth = width - plotLeft - valueRoom;
-  const x = (value) => plotLeft + ((value - min) / span) * plotWidth;
-  const zero = x(0);
+  const scales = spec.series.map((series) => {
+    const values = spec.independent ? series.values.filter(isNumeric) : spec.series.flatMap((s) => s.values.filter(isNumeric));
+    const min = Math.min(0, ...values);
+    const span = Math.max(0, ...values) - min || 1;
+    return (value) => plotLeft + ((value - min) / span) * plotWidth;
+  });
+  const zero = scales[0](0);
 
   const chart = svg("svg", {
     class: "chart-svg", width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
@@ -72,16 +86,18 @@ function draw(holder, spec) {
     const groupTop = top + i * groupHeight;
     const centre = groupTop + (spec.series.length * barHeight) / 2;
     chart.append(svg("text", { class: "chart-label", x: labelWidth, y: centre, "text-anchor": "end", "dominant-baseline": "middle" },
-      svg("title", null, label), shorten(label, narrow ? 12 : 20)));
+      svg("title", null, label), shorten(label, maxUnits)));
     spec.series.forEach((series, s) => {
       const value = series.values[i];
       if (!isNumeric(value)) return;
+      const x = scales[s];
       const y = groupTop + s * barHeight;
-      const x0 = Math.min(zero, x(value));
-      const w = Math.max(1, Math.abs(x(value) - zero));
+      const base = x(0);
+      const x0 = Math.min(base, x(value));
+      const w = Math.max(1, Math.abs(x(value) - base));
       chart.append(svg("rect", { class: `chart-bar series-${s}`, x: x0, y: y + 1, width: w, height: barHeight - 2, rx: 3 },
         svg("title", null, `${label} · ${series.name}: ${formatNumber(value)}`)));
-      chart.append(svg("text", { class: "chart-value", x: Math.max(x(value), zero) + 5, y: y + barHeight / 2, "dominant-baseline": "middle" }, formatNumber(value)));
+      chart.append(svg("text", { class: "chart-value", x: Math.max(x(value), base) + 5, y: y + barHeight / 2, "dominant-baseline": "middle" }, formatNumber(value)));
     });
   });
   holder.append(chart);
@@ -95,7 +111,8 @@ export function renderChart(spec) {
     : null;
   const caption = el("figcaption", { class: "chart-caption" },
     spec.series.length === 1 ? `${spec.series[0].name} by ${spec.labelName}` : `by ${spec.labelName}`,
-    spec.total > spec.labels.length ? ` — first ${spec.labels.length} of ${formatNumber(spec.total)} rows` : "");
+    spec.total > spec.labels.length ? ` — first ${spec.labels.length} of ${formatNumber(spec.total)} rows` : "",
+    spec.independent ? " (each series on its own scale)" : "");
   const figure = el("figure", { class: "chart" }, caption, legend, holder);
   let lastWidth = 0;
   const observer = new ResizeObserver(() => {

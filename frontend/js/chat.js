@@ -270,7 +270,7 @@ async function ask(question) {
   setHeading(conversation.title || question, conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
   const view = new TurnView({ question, live: true });
   els.thread.append(view.node);
-  scrollToEnd(true);
+  view.node.scrollIntoView({ block: "start" });
 
   let finished = false;
   const path = linkHref(conversation, "ask") || `conversations/${conversation.id}/messages/`;
@@ -282,14 +282,12 @@ async function ask(question) {
       else if (event === "summary") view.appendSummary(data.delta ?? "");
       else if (event === "done") { view.render(data); finished = true; }
       else if (event === "error") { view.fail(data.message, data.code); finished = true; }
-      scrollToEnd();
     });
     if (!finished) await reloadLastTurn(conversation, view);
   } catch (error) {
     if (error.body && error.body.turn) view.render(error.body.turn);
     else view.fail(error.readable || error.message, error.code);
   }
-  scrollToEnd();
   setBusy(false);
   refreshCurrent(conversation.id);
   els.question.focus();

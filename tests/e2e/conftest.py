@@ -128,6 +128,7 @@ class Shots:
     def __call__(self, label: str) -> Path:
         self.count += 1
         path = SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{label}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # sticky headers render mid-page otherwise
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
