@@ -167,9 +167,7 @@ export async function request(path, { method = "GET", body, headers = {}, auth =
   if (response.status === 401 && auth) {
     let renewed = false;
     if (tokens.access && tokens.access !== access) renewed = true; // another request already refreshed
-    else {
-      try { renewed = await refreshTokens(); } catch (error) { throw error; }
-    }
+    else renewed = await refreshTokens();
     if (!renewed) {
       goToLogin();
       throw new ApiError(401, await readBody(response));

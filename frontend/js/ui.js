@@ -134,20 +134,6 @@ export function clearFormErrors(form) {
   if (box) { box.textContent = ""; box.hidden = true; }
 }
 
-/** A labelled form field with its error slot: returns the wrapper. */
-export function field({ label, name, type = "text", id = `f-${name}`, hint, ...attrs }) {
-  const control = type === "textarea"
-    ? el("textarea", { id, name, "aria-describedby": `${id}-error`, ...attrs })
-    : type === "select"
-      ? el("select", { id, name, "aria-describedby": `${id}-error`, ...attrs })
-      : el("input", { id, name, type, "aria-describedby": `${id}-error`, ...attrs });
-  return el("div", { class: "field" },
-    el("label", { for: id }, label),
-    control,
-    hint ? el("p", { class: "field-hint" }, hint) : null,
-    el("p", { class: "field-error", id: `${id}-error`, "data-error-for": name }));
-}
-
 /** Put an error message in a container in place of its content. */
 export function showError(container, error, retry) {
   clear(container);
