@@ -82,7 +82,7 @@ def test_join_then_logout_then_login_then_delete_account(page, site, make_user):
 
 
 def test_expired_access_token_is_refreshed_silently(page, site, user):
-    sign_in(page, site, user, target="login.html")
+    sign_in(page, site, user, target=None)
     page.evaluate(
         """() => {
             localStorage.setItem("chatapi.access", "expired.or.corrupt");
@@ -100,7 +100,7 @@ def test_expired_access_token_is_refreshed_silently(page, site, user):
 
 
 def test_failed_refresh_sends_to_login_and_back(page, site, user):
-    sign_in(page, site, user, target="login.html")
+    sign_in(page, site, user, target=None)
     page.evaluate(
         """() => {
             localStorage.setItem("chatapi.access", "bad");
