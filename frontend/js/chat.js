@@ -5,7 +5,7 @@ import { api, ApiError, linkHref, stream } from "./api.js";
 import { $, el, emptyState, formatRelative, loading, replace } from "./dom.js";
 import { mountHeader, mountLlmBanner, requireAuth } from "./session.js";
 import { TurnView, renderTurns } from "./turn-view.js";
-import { showError, toast } from "./ui.js";
+import { confirmDialog, showError, toast } from "./ui.js";
 
 const LAST_DS_KEY = "chatapi.lastDatasource";
 const els = {
@@ -25,6 +25,7 @@ const els = {
   select: $("#datasource"),
   question: $("#question"),
   send: $("#send"),
+  deleteButton: $("#delete-conversation"),
 };
 
 const state = { current: null, datasources: [], nextPage: null, busy: false, loadToken: 0 };
@@ -138,6 +139,7 @@ function selectedDatasource() {
 // --- views ------------------------------------------------------------------------
 
 function setHeading(title, subtitle) {
+  els.deleteButton.hidden = !state.current;
   els.title.textContent = title;
   els.subtitle.textContent = subtitle || "";
   document.title = `${title} · chatAPI`;
@@ -281,7 +283,12 @@ async function ask(question) {
       else if (event === "result") view.setResult(data);
       else if (event === "summary") view.appendSummary(data.delta ?? "");
       else if (event === "done") { view.render(data); finished = true; }
-      else if (event === "error") { view.fail(data.message, data.code); finished = true; }
+      else if (event === "error") {
+        // The stored failed turn comes along when there is one; it shows the SQL tried too.
+        if (data.turn) view.render(data.turn);
+        else view.fail(data.message, data.code);
+        finished = true;
+      }
     });
     if (!finished) await reloadLastTurn(conversation, view);
   } catch (error) {
@@ -318,6 +325,24 @@ async function refreshCurrent(id) {
   }
 }
 
+async function deleteCurrent() {
+  const conversation = state.current;
+  if (!conversation) return;
+  const ok = await confirmDialog({
+    title: "Delete this conversation?",
+    message: `“${conversation.title || "Untitled"}” and all its answers will be deleted. This cannot be undone.`,
+  });
+  if (!ok) return;
+  try {
+    await api.del(linkHref(conversation, "delete") || `conversations/${conversation.id}/`);
+    els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)?.remove();
+    toast("Conversation deleted.", "success");
+    newChat();
+  } catch (error) {
+    toast(error.readable, "error");
+  }
+}
+
 function autoGrow() {
   const lines = els.question.value.split("\n").length;
   const wraps = Math.ceil(els.question.value.length / 70);
@@ -349,6 +374,7 @@ async function start() {
   els.question.addEventListener("input", autoGrow);
   els.newChat.addEventListener("click", () => { newChat(); closeSidebar(); });
   els.more.addEventListener("click", () => loadSidebar({ append: true }));
+  els.deleteButton.addEventListener("click", deleteCurrent);
   els.toggle.addEventListener("click", () => (els.layout.classList.contains("sidebar-open") ? closeSidebar() : openSidebar()));
   els.scrim.addEventListener("click", closeSidebar);
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeSidebar(); });
