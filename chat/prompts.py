@@ -99,3 +99,6 @@ OFFLINE_UNSUPPORTED = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server) to use a real model, "
     "or run SQL directly."
 )
+
+DIRECT_SQL_QUESTION = "What does the result of this query show?\n{sql}"
+HISTORY_DIRECT_SQL = "(SQL typed directly)"

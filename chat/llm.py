@@ -1,0 +1,155 @@
+"""The one small interface to a language model, and its OpenAI-compatible implementation.
+
+`get_client()` picks the implementation from `settings.LLM_PROVIDER` at call time:
+`OpenAIClient` (the official SDK against `OPENAI_BASE_URL`) or `chat.offline.OfflineClient`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import openai
+from django.conf import settings
+
+from chat import prompts
+from chat.errors import LLMBadOutput, LLMTimeout, LLMUnavailable
+from chat.schema_context import TableInfo
+
+DeltaCallback = Callable[[str], None]
+
+
+@dataclass
+class LLMRequest:
+    """One stage's request: the chat messages plus the structured context they were built from."""
+
+    stage: str
+    messages: list[dict]
+    question: str
+    engine: str = "sqlite"
+    tables: list[TableInfo] = field(default_factory=list)
+    result: Any = None
+
+
+@dataclass
+class Completion:
+    """The model's reply to one request, with what it cost."""
+
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_ms: int = 0
+
+
+class LLMClient(Protocol):
+    """What the pipeline needs from a language model."""
+
+    mode: str
+    can_repair: bool
+
+    def model_for(self, stage: str) -> str:
+        """The model name used for `stage`."""
+
+    def complete(self, request: LLMRequest, *, on_delta: DeltaCallback | None = None) -> Completion:
+        """Answer one request; with `on_delta`, pass text pieces on as they arrive."""
+
+
+_clients: dict[tuple, openai.OpenAI] = {}
+_clients_lock = threading.Lock()
+
+
+def _sdk_client() -> openai.OpenAI:
+    """A shared SDK client per configuration, so HTTP connections are pooled across turns."""
+    key = (settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, settings.LLM_TIMEOUT, settings.LLM_MAX_RETRIES)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = openai.OpenAI(
+                # Local servers (Ollama, vLLM, llama.cpp) accept any key, but the SDK insists on one.
+                api_key=settings.OPENAI_API_KEY or "not-needed",
+                base_url=settings.OPENAI_BASE_URL or None,
+                timeout=settings.LLM_TIMEOUT,
+                max_retries=settings.LLM_MAX_RETRIES,
+            )
+            _clients[key] = client
+        return client
+
+
+class OpenAIClient:
+    """Chat Completions through the official `openai` SDK, with explicit timeout and retries."""
+
+    mode = "openai"
+    can_repair = True
+
+    def model_for(self, stage: str) -> str:
+        if stage == prompts.STAGE_SUMMARY:
+            return settings.OPENAI_SUMMARY_MODEL or settings.OPENAI_MODEL
+        return settings.OPENAI_SQL_MODEL or settings.OPENAI_MODEL
+
+    def complete(self, request: LLMRequest, *, on_delta: DeltaCallback | None = None) -> Completion:
+        model = self.model_for(request.stage)
+        started = time.monotonic()
+        try:
+            if on_delta is None:
+                completion = self._complete(model, request.messages)
+            else:
+                completion = self._stream(model, request.messages, on_delta)
+        except openai.APITimeoutError:
+            raise LLMTimeout()
+        except openai.APIStatusError as exc:
+            raise LLMUnavailable(
+                f"The language model's server answered with HTTP {exc.status_code}. Please try again shortly."
+            )
+        except openai.APIConnectionError:
+            raise LLMUnavailable("The language model's server could not be reached. Please try again shortly.")
+        except (openai.APIResponseValidationError, json.JSONDecodeError):
+            raise LLMBadOutput("The language model's reply could not be read.")
+        completion.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return completion
+
+    def _complete(self, model: str, messages: list[dict]) -> Completion:
+        response = _sdk_client().chat.completions.create(model=model, messages=messages)
+        if not isinstance(response, openai.types.chat.ChatCompletion) or not response.choices:
+            raise LLMBadOutput("The language model sent an empty reply.")
+        usage = response.usage
+        return Completion(
+            text=response.choices[0].message.content or "",
+            model=response.model or model,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+        )
+
+    def _stream(self, model: str, messages: list[dict], on_delta: DeltaCallback) -> Completion:
+        pieces: list[str] = []
+        completion = Completion(text="", model=model)
+        stream = _sdk_client().chat.completions.create(
+            model=model, messages=messages, stream=True, stream_options={"include_usage": True}
+        )
+        with stream:
+            for chunk in stream:
+                if chunk.model:
+                    completion.model = chunk.model
+                if chunk.usage:
+                    completion.prompt_tokens = chunk.usage.prompt_tokens
+                    completion.completion_tokens = chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    delta = choice.delta.content if choice.delta else None
+                    if delta:
+                        pieces.append(delta)
+                        on_delta(delta)
+        completion.text = "".join(pieces)
+        return completion
+
+
+def get_client() -> LLMClient:
+    """The client for the configured provider (read at call time; tests change settings)."""
+    if settings.LLM_PROVIDER == "openai":
+        return OpenAIClient()
+    from chat.offline import OfflineClient
+
+    return OfflineClient()

@@ -1,0 +1,79 @@
+"""Parsing model replies before anything trusts them: SQL from a fenced block, bare SQL or JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from chat.errors import LLMBadOutput
+
+FENCED = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n(.*?)```", re.DOTALL)
+QUERY_START = re.compile(r"^\s*(SELECT|WITH|VALUES|\(\s*SELECT)\b", re.IGNORECASE)
+QUERY_LINE = re.compile(r"^[ \t]*(SELECT|WITH)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _from_json(text: str) -> str | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("sql"), str):
+        return value["sql"]
+    return None
+
+
+def parse_sql(reply: str) -> str:
+    """The one SQL query in a model reply, or `LLMBadOutput`.
+
+    Accepted: a ```sql (or unlabelled) fenced block, JSON with a `sql` key (bare or
+    fenced as ```json), or bare SQL starting with SELECT/WITH.
+    """
+    text = (reply or "").strip()
+    candidate = None
+    if text.startswith("{"):
+        candidate = _from_json(text)
+    if candidate is None:
+        for label, body in FENCED.findall(text):
+            label = label.lower()
+            if label == "json":
+                candidate = _from_json(body.strip())
+            elif label in ("", "sql", "sqlite", "postgresql", "postgres", "mysql"):
+                candidate = body
+            if candidate is not None:
+                break
+    if candidate is None and QUERY_START.match(text):
+        candidate = text
+    if candidate is None:
+        match = QUERY_LINE.search(text)
+        if match:
+            candidate = text[match.start() :]
+    sql = (candidate or "").strip().rstrip(";").strip()
+    if not sql or not QUERY_START.match(sql):
+        raise LLMBadOutput()
+    return sql
+
+
+def parse_tables(reply: str, known: list[str]) -> list[str]:
+    """Table names picked by the model, limited to `known` (JSON `{"tables": [...]}`, a list, or plain names)."""
+    text = (reply or "").strip()
+    fenced = FENCED.search(text)
+    if fenced:
+        text = fenced.group(2).strip()
+    names: list = []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        value = value.get("tables")
+    if isinstance(value, list):
+        names = [str(item) for item in value]
+    else:
+        names = re.findall(r"[A-Za-z_][\w.$]*", text)
+    lookup = {name.lower(): name for name in known}
+    picked: list[str] = []
+    for name in names:
+        real = lookup.get(name.strip().strip('"`').lower())
+        if real and real not in picked:
+            picked.append(real)
+    return picked

@@ -1,0 +1,155 @@
+"""The schema a question is asked against: loaded from stored metadata and rendered for prompts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from datasources.models import DataSource, Table
+
+DIALECTS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL"}
+SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NUMERIC_TYPES = ("int", "real", "num", "dec", "float", "double", "money", "serial")
+
+
+@dataclass
+class ColumnInfo:
+    """One column as the pipeline sees it."""
+
+    name: str
+    type: str = ""
+    nullable: bool = True
+    primary_key: bool = False
+    references: str = ""
+    description: str = ""
+    samples: list = field(default_factory=list)
+
+    @property
+    def is_numeric(self) -> bool:
+        lowered = self.type.lower()
+        return any(marker in lowered for marker in NUMERIC_TYPES)
+
+    @property
+    def is_key(self) -> bool:
+        return self.primary_key or bool(self.references)
+
+
+@dataclass
+class TableInfo:
+    """One table with its columns, description and size."""
+
+    name: str
+    schema: str = ""
+    description: str = ""
+    row_estimate: int | None = None
+    columns: list[ColumnInfo] = field(default_factory=list)
+
+
+def dialect_name(engine: str) -> str:
+    """The human name of an engine's SQL dialect, for prompts."""
+    return DIALECTS.get(engine, engine or "SQL")
+
+
+def quote(name: str, engine: str) -> str:
+    """An identifier quoted for `engine` when it needs quoting."""
+    if SIMPLE_IDENTIFIER.match(name):
+        return name
+    if engine == "mysql":
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: TableInfo, engine: str) -> str:
+    """The table's name, schema-qualified outside the engine's default schema."""
+    if table.schema and table.schema not in ("main", "public") and engine != "sqlite":
+        return f"{quote(table.schema, engine)}.{quote(table.name, engine)}"
+    return quote(table.name, engine)
+
+
+def load_schema(datasource: DataSource) -> list[TableInfo]:
+    """Every introspected table of `datasource` with its columns (two queries)."""
+    tables = Table.objects.filter(datasource=datasource).prefetch_related("columns").order_by("position", "name")
+    return [
+        TableInfo(
+            name=table.name,
+            schema=table.schema,
+            description=table.description,
+            row_estimate=table.row_estimate,
+            columns=[
+                ColumnInfo(
+                    name=column.name,
+                    type=column.type,
+                    nullable=column.nullable,
+                    primary_key=column.primary_key,
+                    references=column.references,
+                    description=column.description,
+                    samples=list(column.samples or []),
+                )
+                for column in table.columns.all()
+            ],
+        )
+        for table in tables
+    ]
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Descriptions and samples are user data: keep each on one short line."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_table(table: TableInfo, engine: str, *, sample_limit: int = 5) -> str:
+    """A compact `CREATE TABLE`-like block with keys, descriptions and sample values as comments."""
+    header = f"CREATE TABLE {qualified(table, engine)} ("
+    notes = []
+    if table.row_estimate is not None:
+        notes.append(f"~{table.row_estimate} rows")
+    if table.description:
+        notes.append(_one_line(table.description))
+    if notes:
+        header += " -- " + "; ".join(notes)
+    lines = [header]
+    for index, column in enumerate(table.columns):
+        line = f"  {quote(column.name, engine)} {column.type or 'TEXT'}"
+        if column.primary_key:
+            line += " PRIMARY KEY"
+        elif not column.nullable:
+            line += " NOT NULL"
+        if column.references and "." in column.references:
+            ref_table, ref_column = column.references.rsplit(".", 1)
+            line += f" REFERENCES {quote(ref_table, engine)}({quote(ref_column, engine)})"
+        comment = []
+        if column.description:
+            comment.append(_one_line(column.description))
+        if column.samples:
+            shown = ", ".join(repr(_one_line(value, 40)) for value in column.samples[:sample_limit])
+            comment.append(f"e.g. {shown}")
+        if index < len(table.columns) - 1:
+            line += ","
+        lines.append(line + (" -- " + "; ".join(comment) if comment else ""))
+    lines.append(");")
+    return "\n".join(lines)
+
+
+def render_schema(tables: list[TableInfo], engine: str) -> str:
+    """The whole schema context for a prompt."""
+    if not tables:
+        return "(no tables were found; the datasource may need to be introspected)"
+    return "\n\n".join(render_table(table, engine) for table in tables)
+
+
+def table_summary(table: TableInfo) -> str:
+    """One line per table for the table-selection step."""
+    columns = ", ".join(column.name for column in table.columns[:40])
+    description = f"{_one_line(table.description, 120)} " if table.description else ""
+    return f"{description}(columns: {columns})"
+
+
+def with_referenced(selected: list[TableInfo], every: list[TableInfo], limit: int) -> list[TableInfo]:
+    """`selected` plus the tables their foreign keys point to, up to `limit` tables, in schema order."""
+    names = {table.name for table in selected}
+    for table in list(selected):
+        for column in table.columns:
+            if column.references and "." in column.references and len(names) < limit:
+                names.add(column.references.rsplit(".", 1)[0])
+    return [table for table in every if table.name in names][:limit]

@@ -1,0 +1,135 @@
+"""Input validation and output shapes for conversations and turns (DESIGN.md §3.5)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from chat.models import Conversation, Message
+from chatAPI.links import link
+
+
+class ConversationCreateSerializer(serializers.Serializer):
+    """`{datasource, title?}`."""
+
+    datasource = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ConversationUpdateSerializer(serializers.Serializer):
+    """`{title}`."""
+
+    title = serializers.CharField(allow_blank=False, max_length=200, trim_whitespace=True)
+
+
+class AskSerializer(serializers.Serializer):
+    """`{"question": ...}` or `{"sql": ...}`, optional `summarize`."""
+
+    question = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, default="")
+    sql = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, default="")
+    summarize = serializers.BooleanField(required=False, default=True)
+
+    def validate_question(self, value: str) -> str:
+        limit = settings.QUESTION_MAX_CHARS
+        if len(value) > limit:
+            raise serializers.ValidationError(f"A question can be at most {limit} characters long.", code="too_long")
+        return value
+
+    def validate_sql(self, value: str) -> str:
+        limit = settings.QUESTION_MAX_CHARS * 5
+        if len(value) > limit:
+            raise serializers.ValidationError(f"SQL can be at most {limit} characters long.", code="too_long")
+        return value
+
+    def validate(self, attrs):
+        if not attrs.get("question") and not attrs.get("sql"):
+            raise serializers.ValidationError(
+                {"question": ["Ask a question (or send SQL to run directly)."]}, code="required"
+            )
+        return attrs
+
+
+class OneShotSerializer(AskSerializer):
+    """`{question, datasource, conversation?}` for `POST /api/chat/`."""
+
+    datasource = serializers.IntegerField(min_value=1, required=False)
+    conversation = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not attrs.get("datasource") and not attrs.get("conversation"):
+            raise serializers.ValidationError(
+                {"datasource": ["Choose a datasource (or continue a conversation)."]}, code="required"
+            )
+        return attrs
+
+
+def conversation_links(request, conversation: Conversation) -> list:
+    kwargs = {"pk": conversation.pk}
+    return [
+        link(request, "self", "This conversation", "conversation-detail", kwargs=kwargs),
+        link(request, "update", "Rename it (title)", "conversation-detail", kwargs=kwargs, method="PATCH"),
+        link(request, "delete", "Delete it and its messages", "conversation-detail", kwargs=kwargs, method="DELETE"),
+        link(request, "messages", "Its messages, oldest first", "conversation-messages", kwargs=kwargs),
+        link(request, "ask", "Ask a question here", "conversation-messages", kwargs=kwargs, method="POST"),
+        link(
+            request,
+            "datasource",
+            "The database it asks",
+            "datasource-detail",
+            kwargs={"pk": conversation.datasource_id},
+        ),
+    ]
+
+
+def conversation_data(request, conversation: Conversation) -> dict:
+    """A conversation as the API shows it (needs the selector's annotations)."""
+    return {
+        "id": conversation.pk,
+        "title": conversation.title,
+        "datasource": {"id": conversation.datasource_id, "name": conversation.datasource.name},
+        "message_count": getattr(conversation, "message_count", 0),
+        "last_question": getattr(conversation, "last_question", None) or "",
+        "created_at": serializers.DateTimeField().to_representation(conversation.created_at),
+        "updated_at": serializers.DateTimeField().to_representation(conversation.updated_at),
+        "_links": conversation_links(request, conversation),
+    }
+
+
+def message_links(request, message: Message) -> list:
+    kwargs = {"pk": message.pk}
+    return [
+        link(request, "self", "This turn", "message-detail", kwargs=kwargs),
+        link(
+            request, "conversation", "Its conversation", "conversation-detail", kwargs={"pk": message.conversation_id}
+        ),
+        link(request, "csv", "The result as CSV", "message-csv", kwargs=kwargs),
+        link(request, "delete", "Delete this turn", "message-detail", kwargs=kwargs, method="DELETE"),
+    ]
+
+
+def message_data(request, message: Message) -> dict:
+    """One turn as the API shows it."""
+    error = None
+    if message.error_code:
+        error = {"code": message.error_code, "message": message.error_message}
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "question": message.question,
+        "sql": message.sql,
+        "status": message.status,
+        "error": error,
+        "result": {
+            "columns": message.columns,
+            "rows": message.rows,
+            "row_count": message.row_count,
+            "truncated": message.truncated,
+        },
+        "summary": message.summary,
+        "model": message.model,
+        "attempts": message.attempts,
+        "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
+        "created_at": serializers.DateTimeField().to_representation(message.created_at),
+        "_links": message_links(request, message),
+    }

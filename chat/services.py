@@ -1,0 +1,72 @@
+"""Writes: conversations, turns, and asking a question."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat.models import Conversation, Message
+from chat.pipeline import Emit, run_turn
+from datasources.models import DataSource
+
+TITLE_MAX_CHARS = 100
+
+
+def default_title(text: str) -> str:
+    """A conversation title from its first question: one line, trimmed."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= TITLE_MAX_CHARS else flat[: TITLE_MAX_CHARS - 1].rstrip() + "…"
+
+
+def conversation_create(*, owner, datasource: DataSource, title: str = "") -> Conversation:
+    """Start a conversation about `datasource` (the caller has checked the user may use it)."""
+    now = timezone.now()
+    return Conversation.objects.create(
+        owner=owner, datasource=datasource, title=default_title(title), created_at=now, updated_at=now
+    )
+
+
+def conversation_update(*, conversation: Conversation, title: str) -> Conversation:
+    """Rename a conversation."""
+    conversation.title = default_title(title)
+    conversation.save(update_fields=["title"])
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete a conversation and its turns."""
+    conversation.delete()
+
+
+def conversation_delete_all(*, owner) -> int:
+    """Delete every conversation of `owner`; returns how many there were."""
+    _, per_model = Conversation.objects.filter(owner=owner).delete()
+    return per_model.get(Conversation._meta.label, 0)
+
+
+def message_start(*, conversation: Conversation, question: str = "", sql: str = "") -> Message:
+    """Store a new `pending` turn, move the conversation's activity time, and title it if untitled."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(conversation=conversation, question=question, sql=sql)
+        changes = {"updated_at": now}
+        if not conversation.title:
+            changes["title"] = default_title(question or sql)
+        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+    message.conversation = conversation
+    return message
+
+
+def message_ask(
+    *, conversation: Conversation, question: str = "", sql: str = "", summarize: bool = True, emit: Emit | None = None
+) -> Message:
+    """Ask a question (or run SQL as typed) in a conversation; the turn is stored whatever happens."""
+    message = message_start(conversation=conversation, question=question, sql=sql)
+    return run_turn(message, question=question, sql=sql, summarize_result=summarize, emit=emit)
+
+
+def message_delete(*, message: Message) -> None:
+    """Delete one turn."""
+    message.delete()
