@@ -26,6 +26,12 @@ seed: migrate
 run: seed
 	@$(BIN)/python scripts/run_dev.py --api-port $(API_PORT) --web-port $(WEB_PORT)
 
+serve: install
+	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT)
+
+bench: install
+	@$(BIN)/python scripts/bench.py
+
 test: install
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 

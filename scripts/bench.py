@@ -1,0 +1,556 @@
+"""Performance benchmarks on the `make serve` stack (nginx + uWSGI, DEBUG=false), against DESIGN.md §10.
+
+`make bench` runs this. It starts scripts/serve.py on free loopback ports with
+its own var dir and an in-process fake LLM, then measures, in one run:
+
+- history list vs the minimal authenticated endpoint: requests/s, p50/p99, ratio
+  (`GET /api/conversations/`, 20 per page, a user with 2,000 conversations;
+  `GET /api/auth/user/`);
+- SQL queries per list request at two page sizes (history and message lists);
+- server overhead of one ask with a zero-latency LLM (p50/p99);
+- 32 concurrent asks against a 1-second LLM: efficiency = ideal / actual time,
+  and a login measured during that wave;
+- time and peak memory of a capped query over a 1,000,000-row SQLite table
+  through `datasources.executor.execute`.
+
+It prints a table and writes JSON to var/bench/. Nothing timed is asserted.
+The app database follows DATABASE_URL as `make serve` does (SQLite by default;
+run under scripts/with-postgres.sh with CHATAPI_APP_DB=postgres for PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.deploy.stack import Stack, make_stack  # noqa: E402
+from tests.fake_llm import FakeLLM  # noqa: E402
+
+OUT_DIR = ROOT / "var" / "bench"
+BIG_TABLE_ROWS = 1_000_000
+BIG_DB_NAME = "bench_million.sqlite3"
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary_ms(values_s: list[float]) -> dict:
+    ms = [v * 1000 for v in values_s]
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p99_ms": round(percentile(ms, 99), 1)}
+
+
+def load(url: str, token: str, *, requests_total: int, concurrency: int) -> dict:
+    """`requests_total` GETs of `url` from `concurrency` keep-alive clients; throughput and latency."""
+    per_thread = requests_total // concurrency
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal errors
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        mine, bad = [], 0
+        for _ in range(per_thread):
+            t0 = time.perf_counter()
+            response = session.get(url, timeout=30)
+            mine.append(time.perf_counter() - t0)
+            bad += response.status_code != 200
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    # Warm every worker process and connection first.
+    warm = requests.Session()
+    warm.headers["Authorization"] = f"Bearer {token}"
+    for _ in range(20):
+        warm.get(url, timeout=30)
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    return {"rps": round(len(latencies) / wall, 1), "errors": errors, **summary_ms(latencies)}
+
+
+# --- setting up data in the stack's database ------------------------------------------------
+
+
+def django_setup(env: dict[str, str]) -> None:
+    for key in ("DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATASOURCE_SQLITE_DIR", "STATIC_ROOT"):
+        os.environ[key] = env[key]
+    os.environ["DEBUG"] = "false"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "chatAPI.settings"
+    import django
+
+    django.setup()
+
+
+def bench_user(email: str):
+    """A user with an access token valid for the whole run."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+
+    user = User.objects.create_user(email=email, password="correct-horse-battery-9", nickname="Bench")
+    return user, str(RefreshToken.for_user(user).access_token)
+
+
+def some_datasource():
+    """A demo datasource when seed_demo ran, else a placeholder row (list benchmarks never connect)."""
+    from datasources.models import DataSource
+
+    demo = DataSource.objects.filter(is_demo=True).order_by("id").first()
+    if demo:
+        return demo, True
+    return DataSource.objects.create(name="bench", engine="sqlite", sqlite_path="bench.sqlite3", is_demo=True), False
+
+
+def create_history(user, datasource, *, conversations: int, messages_each: int) -> None:
+    """`conversations` conversations with `messages_each` stored turns each, in bulk."""
+    from chat.models import Conversation, Message
+
+    Conversation.objects.bulk_create(
+        [Conversation(owner=user, datasource=datasource, title=f"Question {i}") for i in range(conversations)],
+        batch_size=500,
+    )
+    ids = list(Conversation.objects.filter(owner=user).values_list("id", flat=True))
+    Message.objects.bulk_create(
+        [
+            Message(
+                conversation_id=cid,
+                question=f"How many orders in month {m}?",
+                sql="SELECT COUNT(*) AS count FROM orders",
+                status="ok",
+                columns=["count"],
+                rows=[[42]],
+                row_count=1,
+                summary="The query returned 1 row.",
+            )
+            for cid in ids
+            for m in range(messages_each)
+        ],
+        batch_size=1000,
+    )
+
+
+def query_counts(token: str, paths: dict[str, str]) -> dict:
+    """SQL queries per request, in-process with the same settings and database."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    counts = {}
+    for label, path in paths.items():
+        client.get(path)  # warm caches (content types, throttles) once
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        counts[label] = {"status": response.status_code, "queries": len(ctx.captured_queries)}
+    return counts
+
+
+# --- asks -----------------------------------------------------------------------------------------
+
+
+def new_conversation(session: requests.Session, api: str, datasource_id: int) -> int:
+    response = session.post(f"{api}/api/conversations/", json={"datasource": datasource_id}, timeout=30)
+    response.raise_for_status()
+    return response.json()["id"]
+
+
+def ask(session: requests.Session, api: str, conversation_id: int, question: str) -> tuple[requests.Response, float]:
+    t0 = time.perf_counter()
+    response = session.post(
+        f"{api}/api/conversations/{conversation_id}/messages/", json={"question": question}, timeout=120
+    )
+    return response, time.perf_counter() - t0
+
+
+def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLM, *, asks: int) -> dict:
+    """Sequential asks with a zero-latency LLM: wall clock, stored total_ms, and total_ms minus llm_ms."""
+    llm.reset()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    wall, total, overhead, statuses = [], [], [], {}
+    conversation = new_conversation(session, api, datasource_id)
+    for i in range(asks + 5):
+        if i % 10 == 0:
+            conversation = new_conversation(session, api, datasource_id)
+        response, seconds = ask(session, api, conversation, "How many rows are there?")
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if i < 5 or response.status_code != 201:
+            continue  # warm-up
+        timings = response.json().get("timings") or {}
+        wall.append(seconds)
+        total.append((timings.get("total_ms") or 0) / 1000)
+        overhead.append(((timings.get("total_ms") or 0) - (timings.get("llm_ms") or 0)) / 1000)
+    calls = len(llm.requests) / max(1, asks + 5)
+    return {
+        "statuses": statuses,
+        "llm_calls_per_ask": round(calls, 2),
+        "wall": summary_ms(wall),
+        "server_total": summary_ms(total),
+        "server_overhead": summary_ms(overhead),
+    }
+
+
+def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, llm: FakeLLM, *, n: int) -> dict:
+    """`n` asks at once against a 1 s LLM: efficiency = ideal / actual, and a login during the wave."""
+    latency = 1.0
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    conversations = [new_conversation(session, api, datasource_id) for _ in range(n)]
+    llm.reset()
+    llm.latency = latency
+    # One ask alone first: how many LLM calls an ask makes, and its time.
+    response, single = ask(session, api, new_conversation(session, api, datasource_id), "How many rows?")
+    calls_per_ask = len(llm.requests)
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def one(conversation_id: int) -> None:
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {token}"
+        r, seconds = ask(s, api, conversation_id, "How many rows?")
+        with lock:
+            results.append((r.status_code, seconds))
+
+    threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(latency / 3)
+    t0 = time.perf_counter()
+    login_response = requests.post(f"{api}/api/auth/login/", json={"email": login[0], "password": login[1]}, timeout=60)
+    login_seconds = time.perf_counter() - t0
+    for thread in threads:
+        thread.join()
+    actual = time.perf_counter() - start
+    llm.latency = 0.0
+    ideal = calls_per_ask * latency
+    return {
+        "asks": n,
+        "llm_latency_s": latency,
+        "llm_calls_per_ask": calls_per_ask,
+        "single_ask_s": round(single, 3),
+        "ideal_s": ideal,
+        "actual_s": round(actual, 3),
+        "efficiency": round(ideal / actual, 3),
+        "ok": sum(code == 201 for code, _ in results),
+        "statuses": sorted({code for code, _ in results}),
+        "ask": summary_ms([s for _, s in results]),
+        "login_during_wave_ms": round(login_seconds * 1000, 1),
+        "login_status": login_response.status_code,
+    }
+
+
+def idle_login_ms(api: str, email: str, password: str) -> float:
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        requests.post(f"{api}/api/auth/login/", json={"email": email, "password": password}, timeout=30)
+        times.append(time.perf_counter() - t0)
+    return round(min(times) * 1000, 1)
+
+
+# --- the million-row query, in subprocesses so peak memory is their own ---------------------------
+
+PROBE = r"""
+import json, os, resource, sys, time
+mode, sqlite_dir, name = sys.argv[1], sys.argv[2], sys.argv[3]
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if mode == "create":
+    import sqlite3
+    path = os.path.join(sqlite_dir, name)
+    if not os.path.exists(path):
+        os.makedirs(sqlite_dir, exist_ok=True)
+        conn = sqlite3.connect(path + ".tmp")
+        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL, note TEXT, created_at TEXT)")
+        rows = ((i, "kind-%d" % (i % 17), i * 0.5, "note number %d for the benchmark" % i,
+                 "2024-01-%02d 12:00:00" % (i % 28 + 1)) for i in range(1, int(sys.argv[4]) + 1))
+        conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", rows)
+        conn.commit()
+        conn.close()
+        os.replace(path + ".tmp", path)
+    print(json.dumps({"size_mb": round(os.path.getsize(path) / 2**20, 1)}))
+elif mode == "fetchall":
+    import sqlite3
+    conn = sqlite3.connect(os.path.join(sqlite_dir, name))
+    base = rss_mb(); t0 = time.perf_counter()
+    rows = conn.execute("SELECT * FROM events").fetchall()
+    print(json.dumps({"rows": len(rows), "ms": round((time.perf_counter() - t0) * 1000, 1),
+                      "peak_mb_over_baseline": round(rss_mb() - base, 1)}))
+else:
+    import django
+    django.setup()
+    from datasources.executor import execute
+    from datasources.models import DataSource
+    ds = DataSource.objects.get(pk=int(sys.argv[4]))
+    base = rss_mb(); t0 = time.perf_counter()
+    try:
+        result = execute(ds, "SELECT * FROM events")
+    except NotImplementedError:
+        print(json.dumps({"error": "datasources.executor.execute is not implemented"})); sys.exit(0)
+    print(json.dumps({"rows": result.row_count, "truncated": result.truncated,
+                      "ms": round((time.perf_counter() - t0) * 1000, 1),
+                      "peak_mb_over_baseline": round(rss_mb() - base, 1), "baseline_mb": round(base, 1)}))
+"""
+
+
+def run_probe(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True
+    )
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def million_rows(sqlite_dir: str) -> dict:
+    from datasources.models import DataSource
+
+    created = run_probe("create", sqlite_dir, BIG_DB_NAME, str(BIG_TABLE_ROWS))
+    ds = DataSource.objects.create(name="bench-million", engine="sqlite", sqlite_path=BIG_DB_NAME)
+    capped = run_probe("execute", sqlite_dir, BIG_DB_NAME, str(ds.pk))
+    uncapped = run_probe("fetchall", sqlite_dir, BIG_DB_NAME)
+    return {"table_rows": BIG_TABLE_ROWS, "file": created, "capped_execute": capped, "uncapped_fetchall": uncapped}
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("meets" if ok else "MISSES")
+
+
+def print_table(report: dict) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+    lst, base = report["history_list"], report["auth_user"]
+    rows.append(
+        (
+            "GET /api/auth/user/ (baseline)",
+            f"{base['rps']} req/s",
+            f"p50 {base['p50_ms']} / p99 {base['p99_ms']} ms",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "GET /api/conversations/ (20/page, 2,000)",
+            f"{lst['rps']} req/s",
+            f"p50 {lst['p50_ms']} / p99 {lst['p99_ms']} ms",
+            "",
+        )
+    )
+    ratio = report["list_vs_baseline_ratio"]
+    rows.append(("  baseline / list throughput", f"{ratio}x", "budget: within 2x", verdict(ratio <= 2)))
+    qc = report["queries"]
+    for kind in ("conversations", "messages"):
+        small, large = qc.get(f"{kind}_small", {}), qc.get(f"{kind}_large", {})
+        same = small.get("queries") == large.get("queries") and small.get("status") == 200
+        rows.append(
+            (
+                f"  SQL queries, {kind} list",
+                f"{small.get('queries')} / {large.get('queries')}",
+                f"at per-page {report['page_sizes'][0]} / {report['page_sizes'][1]}",
+                verdict(same),
+            )
+        )
+    ov = report.get("ask_overhead")
+    if ov:
+        so = ov["server_overhead"]
+        rows.append(
+            (
+                "Ask, zero-latency LLM: server overhead",
+                f"p50 {so['p50_ms']} ms",
+                f"p99 {so['p99_ms']} ms",
+                verdict(so["p50_ms"] < 30),
+            )
+        )
+        rows.append(
+            ("  wall clock through nginx", f"p50 {ov['wall']['p50_ms']} ms", f"p99 {ov['wall']['p99_ms']} ms", "")
+        )
+    wave = report.get("slow_wave")
+    if wave:
+        rows.append(
+            (
+                f"{wave['asks']} asks at once, 1 s LLM",
+                f"{wave['actual_s']} s",
+                f"ideal {wave['ideal_s']} s, efficiency {wave['efficiency']}",
+                verdict(wave["efficiency"] >= 0.8 and wave["ok"] == wave["asks"]),
+            )
+        )
+        rows.append(
+            (
+                "  login during the wave",
+                f"{wave['login_during_wave_ms']} ms",
+                f"idle {report.get('idle_login_ms')} ms",
+                verdict(wave["login_during_wave_ms"] < 1000),
+            )
+        )
+    big = report.get("million_rows", {})
+    capped = big.get("capped_execute", {})
+    if "rows" in capped:
+        rows.append(
+            (
+                "1,000,000-row table, capped execute",
+                f"{capped['ms']} ms",
+                f"+{capped['peak_mb_over_baseline']} MB peak, {capped['rows']} rows",
+                verdict(capped["peak_mb_over_baseline"] < 50 and capped["truncated"]),
+            )
+        )
+        full = big.get("uncapped_fetchall", {})
+        if "rows" in full:
+            rows.append(
+                (
+                    "  (for contrast: fetch everything)",
+                    f"{full['ms']} ms",
+                    f"+{full['peak_mb_over_baseline']} MB peak",
+                    "",
+                )
+            )
+    elif capped:
+        rows.append(("1,000,000-row table, capped execute", "-", capped.get("error", "?"), "n/a"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    print()
+    print(
+        f"chatAPI bench — {report['stack']['database']} app database, uWSGI {report['stack']['uwsgi']}, "
+        f"{report['stack']['cpus']} CPUs"
+    )
+    for row in rows:
+        print("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+    print()
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=600, help="requests per throughput measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads for throughput")
+    parser.add_argument("--asks", type=int, default=60, help="sequential asks for the overhead figure")
+    parser.add_argument("--wave", type=int, default=32, help="concurrent asks against the 1 s LLM")
+    parser.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-row query")
+    args = parser.parse_args()
+
+    llm = FakeLLM(latency=0.0).start()
+    keys = {"SECRET_KEY": secrets.token_urlsafe(50)}
+    from cryptography.fernet import Fernet
+
+    keys["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    stack: Stack = make_stack(llm_base_url=llm.base_url, extra_env={**keys, "JWT_ACCESS_MINUTES": "120"})
+    stack.env["STATIC_ROOT"] = str(stack.var_dir / "static")
+    stack.env["DATASOURCE_SQLITE_DIR"] = str(stack.var_dir / "datasources")
+    print(f"bench: starting the stack (nginx :{stack.api_port}, uWSGI :{stack.uwsgi_port}) ...", flush=True)
+    report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        stack.start()
+        django_setup(stack.env)
+        from django.conf import settings
+
+        report["stack"] = {
+            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+            "uwsgi": f"{stack.env.get('CHATAPI_UWSGI_PROCESSES', '4')} processes x "
+            f"{stack.env.get('CHATAPI_UWSGI_THREADS', '16')} threads",
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        }
+        api = stack.api
+        user, token = bench_user("bench-history@example.com")
+        datasource, seeded = some_datasource()
+        print("bench: creating 2,000 conversations (2 turns each) ...", flush=True)
+        create_history(user, datasource, conversations=2000, messages_each=2)
+        from chat.models import Conversation
+
+        one = Conversation.objects.filter(owner=user).order_by("id").first()
+        create_history_messages = 150
+        from chat.models import Message
+
+        Message.objects.bulk_create(
+            [Message(conversation=one, question=f"q{i}", status="ok") for i in range(create_history_messages)]
+        )
+
+        print("bench: throughput, GET /api/auth/user/ and GET /api/conversations/ side by side ...", flush=True)
+        rounds = {"auth_user": [], "history_list": []}
+        urls = {"auth_user": f"{api}/api/auth/user/", "history_list": f"{api}/api/conversations/?per-page=20"}
+        for _ in range(2):
+            for name, url in urls.items():
+                rounds[name].append(load(url, token, requests_total=args.requests // 2, concurrency=args.concurrency))
+        for name, runs in rounds.items():
+            best = max(runs, key=lambda r: r["rps"])
+            report[name] = {**best, "runs": runs}
+        report["list_vs_baseline_ratio"] = round(report["auth_user"]["rps"] / report["history_list"]["rps"], 2)
+
+        small, large = 20, 100
+        report["page_sizes"] = [small, large]
+        report["queries"] = query_counts(
+            token,
+            {
+                "conversations_small": f"/api/conversations/?per-page={small}",
+                "conversations_large": f"/api/conversations/?per-page={large}",
+                "messages_small": f"/api/conversations/{one.id}/messages/?per-page={small}",
+                "messages_large": f"/api/conversations/{one.id}/messages/?per-page={large}",
+            },
+        )
+
+        if seeded:
+            asker, ask_token = bench_user("bench-asks@example.com")
+            login_user, _ = bench_user("bench-login@example.com")
+            print(f"bench: {args.asks} asks with a zero-latency LLM ...", flush=True)
+            report["ask_overhead"] = ask_overhead(api, ask_token, datasource.id, llm, asks=args.asks)
+            report["idle_login_ms"] = idle_login_ms(api, login_user.email, "correct-horse-battery-9")
+            print(f"bench: {args.wave} concurrent asks against a 1 s LLM ...", flush=True)
+            report["slow_wave"] = slow_wave(
+                api, ask_token, (login_user.email, "correct-horse-battery-9"), datasource.id, llm, n=args.wave
+            )
+        else:
+            report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
+
+        if not args.skip_million:
+            print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)
+            os.environ.update({k: stack.env[k] for k in ("DATASOURCE_SQLITE_DIR",)})
+            report["million_rows"] = million_rows(stack.env["DATASOURCE_SQLITE_DIR"])
+    finally:
+        stack.close()
+        llm.stop()
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    for path in (OUT_DIR / f"bench-{stamp}.json", OUT_DIR / "latest.json"):
+        path.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"bench: figures saved to {OUT_DIR / f'bench-{stamp}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
