@@ -93,6 +93,7 @@ def test_expired_access_token_is_refreshed_silently(page, site, user):
     page.goto(site.page("history.html"))
     # The profile request got a 401, the client refreshed once and retried: fresh data shows.
     expect(page.locator("#user-nickname")).to_have_text("Alice")
+    expect(page.locator("#history-body .empty-title")).to_have_text("No conversations yet.")
     expect(page).to_have_url(re.compile(r"/history\.html$"))
     new_access = page.evaluate("localStorage.getItem('chatapi.access')")
     assert new_access and new_access != "expired.or.corrupt"
