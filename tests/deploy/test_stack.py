@@ -7,14 +7,16 @@ module; the last test stops it the way Ctrl-C does.
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.deploy.stack import ROOT, ApiUser, port_open
+from tests.deploy.stack import ROOT, ApiUser, free_port, port_open
 
 pytestmark = pytest.mark.deploy
 
@@ -169,6 +171,37 @@ def test_swagger_ui_and_admin_load_their_assets_from_static(stack):
     css = re.findall(r'href="(/static/admin/[^"]+\.css)"', admin.text)
     assert css
     assert requests.get(stack.api + css[0], timeout=10).status_code == 200
+
+
+def test_app_server_down_is_a_json_502(stack, tmp_path):
+    """The same nginx files, pointed at a uWSGI socket nobody listens on."""
+    api_port, dead_port = free_port(), free_port()
+    serve_dir = stack.var_dir / "serve"
+    copy = tmp_path / "serve"
+    shutil.copytree(serve_dir, copy, ignore=shutil.ignore_patterns("*.pid", "logs", "tmp"))
+    for sub in ("logs", "tmp"):
+        (copy / sub).mkdir()
+    conf = (copy / "chatAPI.conf").read_text()
+    conf = conf.replace(f"127.0.0.1:{stack.uwsgi_port}", f"127.0.0.1:{dead_port}")
+    conf = conf.replace(f"listen 127.0.0.1:{stack.api_port};", f"listen 127.0.0.1:{api_port};")
+    conf = conf.replace(f"listen 127.0.0.1:{stack.web_port};", f"listen 127.0.0.1:{free_port()};")
+    (copy / "chatAPI.conf").write_text(conf)
+    main = (copy / "nginx.conf").read_text().replace(str(serve_dir), str(copy))
+    (copy / "nginx.conf").write_text(main)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen([nginx, "-p", str(copy), "-c", str(copy / "nginx.conf"), "-e", "stderr"])
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(api_port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        response = requests.get(f"http://127.0.0.1:{api_port}/api/", timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert response.status_code == 502
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "bad_gateway"
+    assert_security_headers(response, API_CSP)
 
 
 # --- the static site ----------------------------------------------------------------
