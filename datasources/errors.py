@@ -48,3 +48,11 @@ class RegistrationRefused(DatasourceError):
 
     code = "datasource_refused"
     default_message = "These connection settings are not allowed."
+
+
+class ConnectionFailed(DatasourceError):
+    """The connection test could not reach or log in to the database (message generic on purpose)."""
+
+    status_code = 400
+    code = "connection_failed"
+    default_message = "Could not connect to the database. Check the host, port, database name and credentials."

@@ -25,6 +25,8 @@ class DataSource(models.Model):
     # Fernet token of the password (see datasources.crypto); never returned or logged.
     password_encrypted = models.TextField(blank=True)
     sqlite_path = models.CharField(max_length=500, blank=True)
+    # PostgreSQL schema to read (search_path); blank means the database's default. Set by seed_demo.
+    schema = models.CharField(max_length=63, blank=True)
     is_demo = models.BooleanField(default=False)
     introspected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,1 @@
+"""Generated demo data sets (ecommerce, hr, edu, ad) for SQLite and PostgreSQL."""

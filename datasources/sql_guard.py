@@ -1,0 +1,290 @@
+"""The SQL guard: one read-only query per call, parsed in the datasource's dialect, or `GuardRejected`.
+
+Layers 1-3 of SECURITY.md: parse with sqlglot (fail closed), exactly one statement
+whose root is a query, a walk of the whole tree for writes, DDL, `INTO`, locks,
+session/transaction control and denied functions, and regeneration of the SQL
+without comments (MySQL's executable `/*! */` comments included). The engine
+layer (read-only transactions, authorizer, timeouts) lives in `connectors`.
+"""
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from datasources.errors import GuardRejected
+
+# Our engine names -> sqlglot dialect names.
+DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}
+
+# Statement and clause nodes that never belong in a read-only query, wherever they nest.
+DENIED_NODES: tuple[type[exp.Expr], ...] = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Merge,
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.TruncateTable,
+    exp.Command,
+    exp.Pragma,
+    exp.Attach,
+    exp.Detach,
+    exp.Copy,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Into,
+    exp.Lock,
+    exp.LockingStatement,
+    exp.Grant,
+    exp.Revoke,
+    exp.Use,
+    exp.LoadData,
+    exp.Analyze,
+    exp.Cache,
+    exp.Uncache,
+    exp.Refresh,
+    exp.Execute,
+    exp.Declare,
+    exp.Kill,
+    exp.Describe,
+    exp.Show,
+    exp.Comment,
+)
+
+_COMMON_DENIED = {"sleep", "benchmark", "load_file", "load_extension"}
+
+# Functions that read or write files, sleep, lock, control the server or open other connections.
+DENIED_FUNCTIONS: dict[str, set[str]] = {
+    "postgresql": {
+        "pg_sleep",
+        "pg_sleep_for",
+        "pg_sleep_until",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "pg_file_write",
+        "pg_file_read",
+        "pg_file_rename",
+        "pg_file_unlink",
+        "pg_logdir_ls",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_promote",
+        "pg_switch_wal",
+        "pg_create_restore_point",
+        "pg_backup_start",
+        "pg_backup_stop",
+        "pg_start_backup",
+        "pg_stop_backup",
+        "pg_notify",
+        "pg_export_snapshot",
+        "pg_import_system_collations",
+        "pg_log_backend_memory_contexts",
+        "set_config",
+        "current_setting",
+        "query_to_xml",
+        "query_to_xmlschema",
+        "query_to_xml_and_xmlschema",
+        "cursor_to_xml",
+        "cursor_to_xmlschema",
+        "table_to_xml",
+        "table_to_xmlschema",
+        "table_to_xml_and_xmlschema",
+        "schema_to_xml",
+        "schema_to_xmlschema",
+        "schema_to_xml_and_xmlschema",
+        "database_to_xml",
+        "database_to_xmlschema",
+        "database_to_xml_and_xmlschema",
+        "nextval",
+        "setval",
+        "txid_current",
+        "pg_current_xact_id",
+        "dblink",
+        "dblink_exec",
+        "dblink_connect",
+        "dblink_connect_u",
+        "dblink_send_query",
+        "dblink_open",
+        "dblink_fetch",
+        "lo_import",
+        "lo_export",
+        "lo_open",
+        "lo_get",
+        "lo_put",
+        "lo_from_bytea",
+        "lo_create",
+        "lo_creat",
+        "lo_unlink",
+        "lo_truncate",
+        "lowrite",
+        "loread",
+    }
+    | _COMMON_DENIED,
+    "sqlite": {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "sqlar_compress"}
+    | _COMMON_DENIED,
+    "mysql": {
+        "sleep",
+        "benchmark",
+        "load_file",
+        "get_lock",
+        "release_lock",
+        "release_all_locks",
+        "is_free_lock",
+        "is_used_lock",
+        "master_pos_wait",
+        "source_pos_wait",
+        "wait_for_executed_gtid_set",
+        "wait_until_sql_thread_after_gtids",
+        "sys_exec",
+        "sys_eval",
+    }
+    | _COMMON_DENIED,
+}
+
+# Name prefixes denied as a family (advisory locks, replication slots, large objects, pragmas as tables).
+DENIED_PREFIXES: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        "pg_advisory",
+        "pg_try_advisory",
+        "pg_read_",
+        "pg_ls_",
+        "pg_file",
+        "pg_create_",
+        "pg_drop_",
+        "pg_replication_",
+        "pg_logical_",
+        "pg_wal_replay",
+        "dblink",
+        "lo_",
+    ),
+    "sqlite": ("pragma_", "sqlite_dbpage", "sqlite_dbdata"),
+    "mysql": (),
+}
+
+# Tables that hold secrets or files; refused by name in every schema.
+DENIED_TABLES: dict[str, set[str]] = {
+    "postgresql": {
+        "pg_authid",
+        "pg_shadow",
+        "pg_user_mapping",
+        "pg_user_mappings",
+        "pg_largeobject",
+        "pg_hba_file_rules",
+    },
+    "sqlite": {"sqlite_dbpage", "sqlite_dbdata", "sqlite_dbptr"},
+    "mysql": {"user", "global_grants"},
+}
+
+
+def dialect_for(engine: str) -> str:
+    """Return sqlglot's dialect name for one of our engine names."""
+    try:
+        return DIALECTS[engine]
+    except KeyError:
+        raise GuardRejected(f"Unknown SQL dialect {engine!r}.")
+
+
+def _function_names(node: exp.Func) -> set[str]:
+    """Every name a function node may be called by (its SQL name and, when unknown to sqlglot, the raw name)."""
+    names = set()
+    if isinstance(node, exp.Anonymous):
+        names.add(str(node.this).lower())
+    else:
+        names.add(node.sql_name().lower())
+        names.add(node.key.lower())
+    return names
+
+
+def _is_denied_name(name: str, engine: str) -> bool:
+    return name in DENIED_FUNCTIONS[engine] or name.startswith(DENIED_PREFIXES[engine])
+
+
+def _walk_and_check(tree: exp.Expr, engine: str) -> None:
+    for node in tree.walk():
+        if isinstance(node, DENIED_NODES):
+            raise GuardRejected(f"Only read-only queries can run; {node.key.upper()} is not allowed.")
+        if isinstance(node, exp.Select) and (node.args.get("into") or node.args.get("locks")):
+            raise GuardRejected("Only read-only queries can run; SELECT ... INTO and locking clauses are not allowed.")
+        if isinstance(node, exp.Func):
+            for name in _function_names(node):
+                if _is_denied_name(name, engine):
+                    raise GuardRejected(f"The function {name}() is not allowed.")
+        if isinstance(node, exp.Table):
+            name = node.name.lower()
+            if name in DENIED_TABLES[engine] or _is_denied_name(name, engine):
+                raise GuardRejected(f"The table {node.name} cannot be queried.")
+        if isinstance(node, exp.Parameter | exp.Placeholder):
+            raise GuardRejected("Query parameters and placeholders are not allowed.")
+
+
+def parse(sql: str, dialect: str) -> exp.Query:
+    """Parse `sql` into exactly one query tree in `dialect` (our engine name), or raise GuardRejected."""
+    engine = dialect if dialect in DIALECTS else {v: k for k, v in DIALECTS.items()}.get(dialect, dialect)
+    read = dialect_for(engine)
+    if not isinstance(sql, str) or not sql.strip():
+        raise GuardRejected("The SQL is empty.")
+    if "\x00" in sql:
+        raise GuardRejected("The SQL contains a NUL character.")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=read) if s is not None]
+    except SqlglotError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise GuardRejected(f"The SQL could not be parsed: {first[:200]}")
+    if not statements:
+        raise GuardRejected("The SQL contains no statement.")
+    if len(statements) > 1:
+        raise GuardRejected("Only one statement can run at a time.")
+    tree = statements[0]
+    root = tree.this if isinstance(tree, exp.Subquery) else tree
+    while isinstance(root, exp.Subquery):
+        root = root.this
+    if isinstance(tree, exp.Command) or not isinstance(root, exp.Select | exp.SetOperation):
+        raise GuardRejected("Only a SELECT query (with optional WITH, UNION, INTERSECT or EXCEPT) can run.")
+    _walk_and_check(tree, engine)
+    return root
+
+
+def check(sql: str, dialect: str) -> str:
+    """Return the regenerated, comment-free SQL of a single read-only query, or raise GuardRejected."""
+    tree = parse(sql, dialect)
+    return _generate(tree, dialect)
+
+
+def _generate(tree: exp.Expr, dialect: str) -> str:
+    engine = dialect if dialect in DIALECTS else {v: k for k, v in DIALECTS.items()}.get(dialect, dialect)
+    try:
+        return tree.sql(dialect=dialect_for(engine), comments=False)
+    except SqlglotError as exc:
+        raise GuardRejected(f"The SQL could not be regenerated: {str(exc).splitlines()[0][:200]}")
+
+
+def apply_row_cap(sql: str, dialect: str, limit: int) -> str:
+    """Return `sql` (already checked) with at most `limit` rows, the cap applied in SQL.
+
+    A query without LIMIT gets one; a literal LIMIT above the cap is lowered; anything
+    else (OFFSET, FETCH, computed limits) is wrapped as `SELECT * FROM (...) LIMIT n`.
+    """
+    tree = parse(sql, dialect)
+    existing = tree.args.get("limit")
+    has_offset = tree.args.get("offset") is not None
+    if existing is None and not has_offset:
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+    elif (
+        isinstance(existing, exp.Limit)
+        and not has_offset
+        and isinstance(existing.expression, exp.Literal)
+        and existing.expression.is_int
+    ):
+        if int(existing.expression.name) > limit:
+            existing.set("expression", exp.Literal.number(limit))
+    else:
+        wrapped = exp.select("*").from_(tree.subquery("chatapi_capped")).limit(limit)
+        return _generate(wrapped, dialect)
+    return _generate(tree, dialect)

@@ -1,0 +1,100 @@
+# ruff: noqa: E501
+"""The executor on real SQLite files and a real PostgreSQL database: results, caps, JSON-safe values."""
+
+import json
+
+import pytest
+
+from datasources import executor
+from datasources.errors import GuardRejected, QueryFailed, QueryTimeout
+
+SHOP = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT, joined DATE);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), amount NUMERIC, placed TEXT, note BLOB);
+INSERT INTO customers VALUES (1, '김민수', '서울', '2024-01-05'), (2, 'Alice', '부산', '2024-02-10'), (3, 'Bob', '서울', '2024-03-01');
+INSERT INTO orders VALUES (1, 1, 1000.5, '2024-04-01', x'00ff'), (2, 1, 250, '2024-04-03', NULL), (3, 2, 75.25, '2024-05-01', NULL);
+"""
+
+PG_SHOP = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT, joined DATE);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), amount NUMERIC(10,2),
+                     placed TIMESTAMP, note BYTEA);
+COMMENT ON TABLE customers IS 'People who buy things';
+COMMENT ON COLUMN customers.region IS 'Home region in Korean';
+INSERT INTO customers VALUES (1, '김민수', '서울', '2024-01-05'), (2, 'Alice', '부산', '2024-02-10'), (3, 'Bob', '서울', '2024-03-01');
+INSERT INTO orders VALUES (1, 1, 1000.5, '2024-04-01 10:00', '\\x00ff'), (2, 1, 250, '2024-04-03 11:30', NULL),
+                          (3, 2, 75.25, '2024-05-01 09:15', NULL);
+CREATE TABLE big AS SELECT g AS n FROM generate_series(1, 200000) g;
+"""
+
+
+@pytest.fixture
+def shop(sqlite_datasource, user):
+    return sqlite_datasource(user, SHOP)
+
+
+@pytest.fixture
+def pg_shop(postgres_datasource, user):
+    return postgres_datasource(user, PG_SHOP)
+
+
+def test_sqlite_join_returns_json_safe_rows(shop):
+    result = executor.execute(
+        shop,
+        "SELECT c.name, SUM(o.amount) AS total, MAX(o.note) AS note FROM customers c "
+        "JOIN orders o ON o.customer_id = c.id GROUP BY c.name ORDER BY total DESC",
+    )
+    assert result.columns == ["name", "total", "note"]
+    assert result.rows == [["김민수", 1250.5, "<2 bytes>"], ["Alice", 75.25, None]]
+    assert result.row_count == 2 and not result.truncated
+    json.dumps(result.rows)
+
+
+def test_row_cap_marks_truncated(shop):
+    result = executor.execute(shop, "SELECT id FROM customers ORDER BY id", max_rows=2)
+    assert result.rows == [[1], [2]]
+    assert result.row_count == 2 and result.truncated
+    assert "LIMIT 3" in executor.sql_guard.apply_row_cap(result.sql, "sqlite", 3)
+
+
+def test_exact_cap_is_not_truncated(shop):
+    result = executor.execute(shop, "SELECT id FROM customers", max_rows=3)
+    assert result.row_count == 3 and not result.truncated
+
+
+def test_regenerated_sql_has_no_comments(shop):
+    result = executor.execute(shop, "SELECT name /* hi */ FROM customers -- trailing\n WHERE id = 1")
+    assert "hi" not in result.sql and "trailing" not in result.sql
+    assert result.rows == [["김민수"]]
+
+
+def test_unknown_column_is_query_failed_with_database_message(shop):
+    with pytest.raises(QueryFailed) as info:
+        executor.execute(shop, "SELECT nope FROM customers")
+    assert "no such column" in info.value.message
+
+
+def test_guard_runs_inside_execute(shop):
+    with pytest.raises(GuardRejected):
+        executor.execute(shop, "DELETE FROM customers")
+
+
+def test_postgres_values_are_json_safe(pg_shop):
+    result = executor.execute(
+        pg_shop,
+        "SELECT c.name, c.joined, o.amount, o.placed, o.note FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.id",
+    )
+    assert result.rows[0] == ["김민수", "2024-01-05", 1000.5, "2024-04-01T10:00:00", "<2 bytes>"]
+    assert result.rows[1][2] == 250
+    json.dumps(result.rows)
+
+
+def test_postgres_cap_bounds_a_large_table(pg_shop):
+    result = executor.execute(pg_shop, "SELECT n FROM big ORDER BY n", max_rows=1000)
+    assert result.row_count == 1000 and result.truncated
+    assert result.rows[-1] == [1000]
+
+
+def test_postgres_statement_timeout(pg_shop):
+    with pytest.raises(QueryTimeout):
+        executor.execute(pg_shop, "SELECT count(*) FROM big a CROSS JOIN big b", timeout=0.5)
