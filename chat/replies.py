@@ -8,7 +8,12 @@ import re
 from chat.errors import LLMBadOutput
 
 FENCED = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n(.*?)```", re.DOTALL)
-QUERY_START = re.compile(r"^\s*(SELECT|WITH|VALUES|\(\s*SELECT)\b", re.IGNORECASE)
+# Bare replies must look like a statement; what kind of statement is the guard's decision, not ours.
+QUERY_START = re.compile(
+    r"^\s*(SELECT|WITH|VALUES|\(\s*SELECT|INSERT|UPDATE|DELETE|REPLACE|MERGE|DROP|CREATE|ALTER|TRUNCATE|PRAGMA|"
+    r"ATTACH|DETACH|COPY|SET|GRANT|REVOKE|CALL|EXEC|EXECUTE|LOAD|VACUUM|BEGIN|COMMIT|SHOW|EXPLAIN)\b",
+    re.IGNORECASE,
+)
 QUERY_LINE = re.compile(r"^[ \t]*(SELECT|WITH)\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -26,7 +31,8 @@ def parse_sql(reply: str) -> str:
     """The one SQL query in a model reply, or `LLMBadOutput`.
 
     Accepted: a ```sql (or unlabelled) fenced block, JSON with a `sql` key (bare or
-    fenced as ```json), or bare SQL starting with SELECT/WITH.
+    fenced as ```json), or bare text that starts like a SQL statement. Whether the
+    statement may run is decided by the guard, so a write is returned here too.
     """
     text = (reply or "").strip()
     candidate = None
@@ -48,7 +54,7 @@ def parse_sql(reply: str) -> str:
         if match:
             candidate = text[match.start() :]
     sql = (candidate or "").strip().rstrip(";").strip()
-    if not sql or not QUERY_START.match(sql):
+    if not sql:
         raise LLMBadOutput()
     return sql
 

@@ -1,0 +1,128 @@
+"""Fixtures for the chat tests: real SQLite datasources built per test, conversations and helpers."""
+
+import sqlite3
+import threading
+import time
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from datasources.models import Column, DataSource, Table
+
+SHOP_SQL = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT, joined TEXT);
+CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT, price REAL);
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(id),
+    product_id INTEGER REFERENCES products(id),
+    quantity INTEGER
+);
+INSERT INTO customers VALUES (1, '김민준', 'Seoul', '2024-01-05'), (2, 'Ana Lima', 'Busan', '2024-02-11'),
+    (3, 'Tom Reed', 'Seoul', '2024-03-20');
+INSERT INTO products VALUES (1, 'Kettle', 'kitchen', 30.0), (2, 'Lamp', 'living', 45.5), (3, 'Pan', 'kitchen', 20.0),
+    (4, 'Sofa', 'living', 500.0), (5, 'Mug', 'kitchen', 5.0);
+INSERT INTO orders VALUES (1, 1, 1, 2), (2, 1, 4, 1), (3, 2, 5, 6), (4, 3, 2, 1);
+"""
+
+
+def _introspect(datasource: DataSource, path) -> None:
+    """Store the file's tables and columns the way the introspector does (names, keys, samples, counts)."""
+    connection = sqlite3.connect(path)
+    try:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+        ]
+        for position, name in enumerate(names):
+            count = connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+            table = Table.objects.create(datasource=datasource, name=name, row_estimate=count, position=position)
+            keys = {row[3]: f"{row[2]}.{row[4]}" for row in connection.execute(f'PRAGMA foreign_key_list("{name}")')}
+            for cid, column, kind, notnull, _default, pk in connection.execute(f'PRAGMA table_info("{name}")'):
+                samples = []
+                if "TEXT" in kind.upper():
+                    values = connection.execute(
+                        f'SELECT DISTINCT "{column}" FROM "{name}" WHERE "{column}" IS NOT NULL LIMIT 11'
+                    ).fetchall()
+                    if len(values) <= 10:
+                        samples = [v[0] for v in values[:5]]
+                Column.objects.create(
+                    table=table,
+                    name=column,
+                    type=kind,
+                    nullable=not notnull and not pk,
+                    primary_key=bool(pk),
+                    references=keys.get(column, ""),
+                    samples=samples,
+                    position=cid,
+                )
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def make_source(db, settings):
+    """Build a real SQLite datasource from a script: `make_source(owner, sql, name=..., descriptions=...)`.
+
+    `descriptions` maps `"table"` or `"table.column"` to a description, as a user would edit them.
+    """
+
+    def _make(owner, script: str, *, name: str = "shop", descriptions: dict | None = None) -> DataSource:
+        filename = f"{name}-{uuid.uuid4().hex[:8]}.sqlite3"
+        path = settings.DATASOURCE_SQLITE_DIR / filename
+        connection = sqlite3.connect(path)
+        connection.executescript(script)
+        connection.commit()
+        connection.close()
+        datasource = DataSource.objects.create(
+            owner=owner, name=name, engine="sqlite", sqlite_path=filename, introspected_at=timezone.now()
+        )
+        _introspect(datasource, path)
+        for key, text in (descriptions or {}).items():
+            table_name, _, column_name = key.partition(".")
+            if column_name:
+                Column.objects.filter(table__datasource=datasource, table__name=table_name, name=column_name).update(
+                    description=text
+                )
+            else:
+                Table.objects.filter(datasource=datasource, name=table_name).update(description=text)
+        return datasource
+
+    return _make
+
+
+@pytest.fixture
+def shop(make_source, user):
+    """A small shop database owned by `user`."""
+    return make_source(user, SHOP_SQL)
+
+
+@pytest.fixture
+def conversation(auth_client, shop):
+    """A conversation of `user` about `shop`, created through the API; returns its JSON."""
+    response = auth_client.post("/api/conversations/", {"datasource": shop.pk}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def sqlite_rows(datasource: DataSource, sql: str, settings) -> list:
+    """Read a datasource's file directly (to prove what a turn did or did not change)."""
+    connection = sqlite3.connect(settings.DATASOURCE_SQLITE_DIR / datasource.sqlite_path)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy (for work that finishes in another thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; threads: {threading.enumerate()}")

@@ -1,0 +1,110 @@
+"""Streaming asks (server-sent events): event order, errors, and disconnects that still store the turn."""
+
+import json
+
+import pytest
+
+from chat.models import Message
+from chat.streaming import running_turns
+from tests.chat.conftest import wait_until
+from tests.fake_llm import Reply
+
+# The turn runs in a worker thread with its own database connection, so data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def parse_events(chunks) -> list[tuple[str, dict]]:
+    events = []
+    for block in b"".join(chunks).decode().split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith(":")]
+        if not lines:
+            continue
+        name = next(line[7:] for line in lines if line.startswith("event: "))
+        data = json.loads(next(line[6:] for line in lines if line.startswith("data: ")))
+        events.append((name, data))
+    return events
+
+
+def stream(client, conversation, payload):
+    return client.post(
+        f"/api/conversations/{conversation['id']}/messages/",
+        payload,
+        format="json",
+        HTTP_ACCEPT="text/event-stream",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_turn_left_running():
+    yield
+    for thread in running_turns():
+        thread.join(timeout=10)
+
+
+def test_events_arrive_in_stage_order_and_end_with_the_stored_turn(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.sql("SELECT city, COUNT(*) AS n FROM customers GROUP BY city ORDER BY n DESC"), stage="sql")
+    fake_llm.enqueue(Reply.text("서울 고객이 가장 많습니다: 2명."), stage="summary")
+    response = stream(auth_client, conversation, {"question": "도시별 고객 수"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    assert response["X-Accel-Buffering"] == "no"
+    events = parse_events(response.streaming_content)
+    names = [name for name, _ in events]
+    first_delta = names.index("summary")
+    assert names[:first_delta] == ["stage", "sql", "stage", "result", "stage"]
+    assert [data["stage"] for name, data in events if name == "stage"] == ["sql", "execute", "summary"]
+    assert set(names[first_delta:-1]) == {"summary"} and names[-1] == "done"
+    assert events[1][1] == {"sql": "SELECT city, COUNT(*) AS n FROM customers GROUP BY city ORDER BY n DESC"}
+    assert events[3][1] == {
+        "columns": ["city", "n"],
+        "rows": [["Seoul", 2], ["Busan", 1]],
+        "row_count": 2,
+        "truncated": False,
+    }
+    deltas = "".join(data["delta"] for name, data in events if name == "summary")
+    assert deltas == "서울 고객이 가장 많습니다: 2명."
+    done = events[-1][1]
+    assert done["status"] == "ok" and done["summary"] == deltas
+    assert auth_client.get(f"/api/messages/{done['id']}/").json() == done
+    assert fake_llm.requests_for("summary")[0].stream is True
+
+
+def test_a_failure_ends_with_an_error_event(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.error(503), stage="sql")
+    events = parse_events(stream(auth_client, conversation, {"question": "How many customers?"}).streaming_content)
+    assert [name for name, _ in events] == ["stage", "error"]
+    error = events[-1][1]
+    assert error["code"] == "llm_unavailable" and error["message"]
+    assert Message.objects.get(pk=error["turn"]["id"]).error_code == "llm_unavailable"
+
+
+def test_bad_input_is_a_json_400(auth_client, conversation, fake_llm):
+    response = stream(auth_client, conversation, {"question": ""})
+    assert response.status_code == 400
+    assert response.json()["code"]
+    assert not Message.objects.exists()
+
+
+def test_direct_sql_streams_too(auth_client, conversation, fake_llm):
+    response = stream(auth_client, conversation, {"sql": "SELECT COUNT(*) AS n FROM products", "summarize": False})
+    events = parse_events(response.streaming_content)
+    assert [name for name, _ in events] == ["stage", "result", "done"]
+    assert events[-1][1]["result"]["rows"] == [[5]]
+
+
+def test_a_client_that_disconnects_still_leaves_a_complete_turn(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers", delay=0.3), stage="sql")
+    fake_llm.enqueue(Reply.text("There are 3 customers.", delay=0.5), stage="summary")
+    response = stream(auth_client, conversation, {"question": "How many customers?"})
+    chunks = iter(response.streaming_content)
+    next(chunks)  # the stream is open; the model has not answered yet
+    response.close()  # the client goes away mid-stream
+    message = Message.objects.get()
+    assert message.status == "pending"
+    wait_until(lambda: Message.objects.get(pk=message.pk).status != "pending")
+    message.refresh_from_db()
+    assert message.status == "ok"
+    assert message.rows == [[3]] and message.summary == "There are 3 customers."
+    assert message.total_ms >= 800
+    listed = auth_client.get(f"/api/conversations/{conversation['id']}/messages/").json()["results"]
+    assert [turn["status"] for turn in listed] == ["ok"]
