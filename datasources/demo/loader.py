@@ -58,6 +58,7 @@ def write_sqlite(spec: DemoSpec, path: Path, scale: float) -> None:
             conn.execute(f"PRAGMA user_version = {_stamp(scale)}")
         finally:
             conn.close()
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):
