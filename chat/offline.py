@@ -109,11 +109,16 @@ TOP_WORDS = re.compile(
 )
 ASCENDING_WORDS = re.compile(
     r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
-    r"|싼|저렴|낮은|적은|하위|오래된|작은"
+    r"|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은"
 )
 LIST_WORDS = re.compile(
     r"\blist\b|\bshow\b|\bwhich\b|\bwhat are\b|\bgive\b|\bdisplay\b|\bfind\b|\ball\b|\bevery\b"
     r"|보여|목록|알려|모든|전체|조회|찾아|리스트|무엇|뭐|어떤|누구"
+)
+# Comparisons need a real model; answering them as a listing would mislead.
+COMPARISON_WORDS = re.compile(
+    r"\b(?:after|before|since|over|under|above|below|between|more than|less than|greater than|fewer than|at least"
+    r"|at most|older than|newer than)\b|이상|이하|초과|미만|이후|이전|보다|사이"
 )
 GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
 GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?![\uac00-\ud7a3])")
@@ -213,6 +218,10 @@ class Question:
         return None
 
 
+def _has_aggregate(lowered: str) -> bool:
+    return any(p.search(lowered) for p in (COUNT_WORDS, AVG_WORDS, SUM_WORDS, MIN_WORDS, MAX_WORDS))
+
+
 def _literal(value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -288,7 +297,9 @@ class Translator:
                 if HANGUL.search(text):
                     found = text in question.lowered
                 else:
-                    found = re.search(rf"(?<![\w]){re.escape(text)}(?![\w])", question.lowered) is not None
+                    # Latin word edges only: a Korean particle may follow directly ("Busan인").
+                    pattern = rf"(?<![a-z0-9_]){re.escape(text)}(?![a-z0-9_])"
+                    found = re.search(pattern, question.lowered) is not None
                 if found:
                     conditions.append(f"{quote(column.name, self.engine)} = {_literal(value)}")
                     break
@@ -297,15 +308,21 @@ class Translator:
     # -- shapes ---------------------------------------------------------------------
     def translate(self, text: str) -> str:
         question = Question(text)
+        if COMPARISON_WORDS.search(question.lowered):
+            raise OfflineUnsupported()
         table = self.pick_table(question)
         source = qualified(table, self.engine)
         group = self._group_column(question, table)
-        conditions = self._filters(question, table, group)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        values = [c for c in table.columns if c.is_numeric and not c.is_key and c is not group]
         lowered = question.lowered
 
         limit = question.number()
+        order_hint = None
+        if group is not None and group.is_numeric and TOP_WORDS.search(lowered) and not _has_aggregate(lowered):
+            # "top 3 vessels by tonnage" ranks by a number; it does not group by it.
+            order_hint, group = group, None
+        conditions = self._filters(question, table, group)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        values = [c for c in table.columns if c.is_numeric and not c.is_key and c is not group]
         # "top 5 … highest price" is a ranking, not MAX(); without a number, min/max words mean the aggregate.
         ranking = bool(TOP_WORDS.search(lowered) or MIN_WORDS.search(lowered) or MAX_WORDS.search(lowered))
         ranked_with_number = ranking and limit is not None and group is None
@@ -351,14 +368,16 @@ class Translator:
             return f"SELECT {measure} AS {quote(alias, self.engine)} FROM {source}{where}"
 
         if ranking:
-            order = self._best_column(question, values) or self._best_column(
-                question, [c for c in table.columns if not c.is_key]
+            order = (
+                order_hint
+                or self._best_column(question, values)
+                or self._best_column(question, [c for c in table.columns if not c.is_key])
             )
             if order is not None:
                 direction = "ASC" if ASCENDING_WORDS.search(lowered) else "DESC"
                 return (
                     f"SELECT * FROM {source}{where} ORDER BY {quote(order.name, self.engine)} {direction} "
-                    f"LIMIT {limit or 1}"
+                    f"LIMIT {1 if limit is None else limit}"
                 )
         if conditions or LIST_WORDS.search(lowered) or limit:
             return f"SELECT * FROM {source}{where} LIMIT {min(limit or LISTING_LIMIT, LISTING_LIMIT)}"

@@ -1,0 +1,181 @@
+"""Offline mode on schemas built here (never the demo's): English and Korean question shapes, summaries, limits."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+HARBOUR_SQL = """
+CREATE TABLE vessels (
+    id INTEGER PRIMARY KEY,
+    vessel_name TEXT NOT NULL,
+    flag TEXT,
+    tonnage INTEGER,
+    built INTEGER
+);
+CREATE TABLE voyages (
+    id INTEGER PRIMARY KEY,
+    vessel_id INTEGER REFERENCES vessels(id),
+    port TEXT,
+    cargo_tons REAL
+);
+INSERT INTO vessels VALUES
+    (1, 'Aurora', 'Panama', 52000, 2004), (2, 'Borealis', 'Liberia', 81000, 2011),
+    (3, 'Cygnus', 'Panama', 23000, 1998), (4, 'Draco', 'Malta', 64000, 2015),
+    (5, 'Eridanus', 'Liberia', 47000, 2009), (6, 'Fornax', 'Panama', 99000, 2020);
+INSERT INTO voyages VALUES (1, 1, 'Rotterdam', 1200.5), (2, 1, 'Busan', 800.0), (3, 2, 'Busan', 640.0),
+    (4, 4, 'Santos', 300.0), (5, 6, 'Rotterdam', 2100.0);
+"""
+
+# Korean descriptions, as a user would type them in the schema editor; no glossary word covers these.
+HARBOUR_KO = {
+    "vessels": "선박 목록",
+    "vessels.vessel_name": "선박 이름",
+    "vessels.flag": "선적국",
+    "vessels.tonnage": "톤수",
+    "vessels.built": "건조 연도",
+    "voyages": "항해 기록",
+    "voyages.port": "항구",
+    "voyages.cargo_tons": "화물량",
+}
+
+
+@pytest.fixture
+def harbour(auth_client, make_source, user):
+    source = make_source(user, HARBOUR_SQL, name="harbour", descriptions=HARBOUR_KO)
+    return auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+
+
+def ask(client, conversation, question):
+    response = client.post(f"/api/conversations/{conversation['id']}/messages/", {"question": question}, format="json")
+    assert response.status_code in (201, 422), response.content
+    return response
+
+
+def answer(client, conversation, question):
+    response = ask(client, conversation, question)
+    assert response.status_code == 201, response.content
+    turn = response.json()
+    assert turn["status"] == "ok", turn
+    assert turn["model"] == "offline"
+    return turn
+
+
+class TestEnglish:
+    def test_count(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "How many vessels are there?")
+        assert turn["result"]["rows"] == [[6]]
+        assert turn["summary"] == "The answer is 6 (count)."
+
+    def test_count_with_a_filter_on_a_sample_value(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "How many vessels fly the Panama flag?")
+        assert turn["result"]["rows"] == [[3]]
+        assert "'Panama'" in turn["sql"]
+
+    def test_listing(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "List all voyages")
+        assert turn["result"]["row_count"] == 5
+        assert turn["result"]["columns"] == ["id", "vessel_id", "port", "cargo_tons"]
+        assert turn["summary"].startswith("Found 5 rows.")
+
+    def test_top_n_by_a_column(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "Top 3 vessels by tonnage")
+        assert [row[1] for row in turn["result"]["rows"]] == ["Fornax", "Borealis", "Draco"]
+
+    def test_smallest_first(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "Which 2 vessels have the lowest tonnage?")
+        assert [row[1] for row in turn["result"]["rows"]] == ["Cygnus", "Eridanus"]
+
+    @pytest.mark.parametrize(
+        ("question", "value"),
+        [
+            ("What is the average tonnage of vessels?", 61000),
+            ("Total cargo tons of voyages", 5040.5),
+            ("What is the maximum tonnage?", 99000),
+            ("minimum cargo tons", 300.0),
+        ],
+    )
+    def test_aggregates(self, auth_client, harbour, question, value):
+        assert answer(auth_client, harbour, question)["result"]["rows"] == [[value]]
+
+    def test_per_group_aggregates(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "Average tonnage by flag")
+        assert turn["result"]["columns"] == ["flag", "avg_tonnage"]
+        rows = {flag: round(avg) for flag, avg in turn["result"]["rows"]}
+        assert rows == {"Panama": 58000, "Liberia": 64000, "Malta": 64000}
+        counts = answer(auth_client, harbour, "Number of voyages per port")["result"]["rows"]
+        assert sorted(counts) == [["Busan", 2], ["Rotterdam", 2], ["Santos", 1]]
+
+    def test_group_by_a_foreign_key(self, auth_client, harbour):
+        rows = answer(auth_client, harbour, "How many voyages per vessel?")["result"]["rows"]
+        assert sorted(rows) == [[1, 2], [2, 1], [4, 1], [6, 1]]
+
+    def test_unsupported_questions_explain_how_to_configure_a_model(self, auth_client, harbour):
+        response = ask(auth_client, harbour, "Why is the weather so nice today?")
+        assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == "offline_unsupported"
+        assert "OPENAI_API_KEY" in body["detail"] and "OPENAI_BASE_URL" in body["detail"]
+        assert body["turn"]["status"] == "error" and body["turn"]["error"]["code"] == "offline_unsupported"
+
+
+class TestKorean:
+    def test_count(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "선박 수는?")
+        assert turn["result"]["rows"] == [[6]]
+        assert turn["summary"] == "결과는 6입니다 (count)."
+
+    def test_top_n(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "톤수가 가장 큰 선박 2개")
+        assert [row[1] for row in turn["result"]["rows"]] == ["Fornax", "Borealis"]
+        assert "행을 찾았습니다" in turn["summary"]
+
+    def test_per_group_average(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "선적국별 평균 톤수")
+        assert turn["result"]["columns"] == ["flag", "avg_tonnage"]
+        assert len(turn["result"]["rows"]) == 3
+
+    def test_filter_and_listing(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "항구가 Busan인 항해 기록을 보여줘")
+        assert turn["result"]["row_count"] == 2
+        assert {row[2] for row in turn["result"]["rows"]} == {"Busan"}
+
+    def test_sum(self, auth_client, harbour):
+        assert answer(auth_client, harbour, "항해 기록의 화물량 합계")["result"]["rows"] == [[5040.5]]
+
+    def test_empty_result_summary(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "항구가 Busan인 항해 기록 중 화물량이 가장 큰 것 0개")
+        assert turn["result"]["row_count"] == 0
+        assert turn["summary"] == "조건에 맞는 결과가 없습니다."
+
+
+class TestEverydayWords:
+    """English table names asked about in Korean everyday words (the glossary), plus sample-value filters."""
+
+    SHOP = """
+    CREATE TABLE products (id INTEGER PRIMARY KEY, title TEXT, category TEXT, price REAL);
+    CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, city TEXT);
+    INSERT INTO products VALUES (1, 'Kettle', 'kitchen', 30), (2, 'Lamp', 'living', 45.5), (3, 'Pan', 'kitchen', 20),
+        (4, 'Sofa', 'living', 500), (5, 'Mug', 'kitchen', 5), (6, 'Rug', 'living', 120);
+    INSERT INTO customers VALUES (1, 'A', 'Seoul'), (2, 'B', 'Busan');
+    """
+
+    @pytest.fixture
+    def store(self, auth_client, make_source, user):
+        source = make_source(user, self.SHOP, name="store")
+        return auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+
+    def test_customer_count(self, auth_client, store):
+        assert answer(auth_client, store, "고객 수는?")["result"]["rows"] == [[2]]
+
+    def test_most_expensive_products(self, auth_client, store):
+        turn = answer(auth_client, store, "가장 비싼 상품 5개")
+        assert [row[1] for row in turn["result"]["rows"]] == ["Sofa", "Rug", "Lamp", "Kettle", "Pan"]
+
+    def test_average_price_per_category(self, auth_client, store):
+        rows = answer(auth_client, store, "카테고리별 평균 가격")["result"]["rows"]
+        assert sorted(rows) == [["kitchen", 55 / 3], ["living", 665.5 / 3]]
+
+    def test_cheapest_product_in_english(self, auth_client, store):
+        assert answer(auth_client, store, "What is the cheapest product?")["result"]["rows"] == [
+            [5, "Mug", "kitchen", 5.0]
+        ]
