@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from datasources.models import DataSource, Table
+from datasources.models import DataSource
+from datasources.selectors import datasource_tables
 
 DIALECTS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL"}
 SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -68,7 +69,6 @@ def qualified(table: TableInfo, engine: str) -> str:
 
 def load_schema(datasource: DataSource) -> list[TableInfo]:
     """Every introspected table of `datasource` with its columns (two queries)."""
-    tables = Table.objects.filter(datasource=datasource).prefetch_related("columns").order_by("position", "name")
     return [
         TableInfo(
             name=table.name,
@@ -88,7 +88,7 @@ def load_schema(datasource: DataSource) -> list[TableInfo]:
                 for column in table.columns.all()
             ],
         )
-        for table in tables
+        for table in datasource_tables(datasource=datasource)
     ]
 
 

@@ -27,14 +27,13 @@ from chat.streaming import stream_turn, wants_stream
 from chatAPI.links import link
 from chatAPI.pagination import LinkedPageNumberPagination
 from chatAPI.throttles import AskThrottle
+from datasources.selectors import datasource_get
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _datasource_for(user, pk: int):
     """A datasource the user may ask, or a 400 naming the field (an unknown id is bad input here)."""
-    from datasources.selectors import datasource_get
-
     try:
         return datasource_get(user=user, pk=pk)
     except (Http404, NotFound):

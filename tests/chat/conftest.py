@@ -3,10 +3,8 @@
 import sqlite3
 import threading
 import time
-import uuid
 
 import pytest
-from django.utils import timezone
 
 from datasources.models import Column, DataSource, Table
 
@@ -27,68 +25,24 @@ INSERT INTO orders VALUES (1, 1, 1, 2), (2, 1, 4, 1), (3, 2, 5, 6), (4, 3, 2, 1)
 """
 
 
-def _introspect(datasource: DataSource, path) -> None:
-    """Store the file's tables and columns the way the introspector does (names, keys, samples, counts)."""
-    connection = sqlite3.connect(path)
-    try:
-        names = [
-            row[0]
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
-            )
-        ]
-        for position, name in enumerate(names):
-            count = connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
-            table = Table.objects.create(datasource=datasource, name=name, row_estimate=count, position=position)
-            keys = {row[3]: f"{row[2]}.{row[4]}" for row in connection.execute(f'PRAGMA foreign_key_list("{name}")')}
-            for cid, column, kind, notnull, _default, pk in connection.execute(f'PRAGMA table_info("{name}")'):
-                samples = []
-                if "TEXT" in kind.upper():
-                    values = connection.execute(
-                        f'SELECT DISTINCT "{column}" FROM "{name}" WHERE "{column}" IS NOT NULL LIMIT 11'
-                    ).fetchall()
-                    if len(values) <= 10:
-                        samples = [v[0] for v in values[:5]]
-                Column.objects.create(
-                    table=table,
-                    name=column,
-                    type=kind,
-                    nullable=not notnull and not pk,
-                    primary_key=bool(pk),
-                    references=keys.get(column, ""),
-                    samples=samples,
-                    position=cid,
-                )
-    finally:
-        connection.close()
-
-
 @pytest.fixture
-def make_source(db, settings):
-    """Build a real SQLite datasource from a script: `make_source(owner, sql, name=..., descriptions=...)`.
+def make_source(sqlite_datasource):
+    """A real, introspected SQLite datasource: `make_source(owner, sql, name=..., descriptions=...)`.
 
     `descriptions` maps `"table"` or `"table.column"` to a description, as a user would edit them.
     """
 
     def _make(owner, script: str, *, name: str = "shop", descriptions: dict | None = None) -> DataSource:
-        filename = f"{name}-{uuid.uuid4().hex[:8]}.sqlite3"
-        path = settings.DATASOURCE_SQLITE_DIR / filename
-        connection = sqlite3.connect(path)
-        connection.executescript(script)
-        connection.commit()
-        connection.close()
-        datasource = DataSource.objects.create(
-            owner=owner, name=name, engine="sqlite", sqlite_path=filename, introspected_at=timezone.now()
-        )
-        _introspect(datasource, path)
+        datasource = sqlite_datasource(owner, script, name=name)
         for key, text in (descriptions or {}).items():
             table_name, _, column_name = key.partition(".")
             if column_name:
-                Column.objects.filter(table__datasource=datasource, table__name=table_name, name=column_name).update(
-                    description=text
-                )
+                updated = Column.objects.filter(
+                    table__datasource=datasource, table__name=table_name, name=column_name
+                ).update(description=text)
             else:
-                Table.objects.filter(datasource=datasource, name=table_name).update(description=text)
+                updated = Table.objects.filter(datasource=datasource, name=table_name).update(description=text)
+            assert updated == 1, key
         return datasource
 
     return _make
