@@ -61,7 +61,7 @@ function renderTable(table, index, editable) {
           id: `${id}-c${c}`, dataset: { table: table.name, column: column.name, original: column.description || "" }, value: column.description || "",
         })
       : column.description || "")));
-  return el("details", { class: "schema-table", open: index === 0 ? true : null },
+  return el("details", { class: "schema-table", dataset: { table: table.name }, open: index === 0 ? true : null },
     el("summary", null, el("span", null, table.name),
       el("span", { class: "badge" }, plural(columns.length, "column")),
       table.row_estimate !== undefined && table.row_estimate !== null ? el("span", { class: "badge" }, `${formatNumber(table.row_estimate)} rows`) : null),

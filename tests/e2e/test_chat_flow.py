@@ -169,7 +169,7 @@ def test_history_delete_all_and_paging(page, site, user, sqlite_datasource):
     expect(rows).to_have_count(20)
 
     # The chat sidebar pages with "More".
-    page.get_by_role("link", name="Chat").click()
+    page.get_by_role("link", name="Chat", exact=True).click()
     expect(page.locator(".conversation")).to_have_count(20)
     page.get_by_role("button", name="More").click()
     expect(page.locator(".conversation")).to_have_count(23)
