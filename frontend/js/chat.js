@@ -280,7 +280,7 @@ async function ask(question) {
     await stream(path, { question }, (event, data) => {
       if (event === "stage") view.setStage(data.stage);
       else if (event === "sql") view.setSql(data.sql);
-      else if (event === "result") view.setResult(data);
+      else if (event === "result") { view.setResult(data); view.node.scrollIntoView({ block: "start" }); }
       else if (event === "summary") view.appendSummary(data.delta ?? "");
       else if (event === "done") { view.render(data); finished = true; }
       else if (event === "error") {
@@ -291,6 +291,7 @@ async function ask(question) {
       }
     });
     if (!finished) await reloadLastTurn(conversation, view);
+    view.node.scrollIntoView({ block: "start" });
   } catch (error) {
     if (error.body && error.body.turn) view.render(error.body.turn);
     else view.fail(error.readable || error.message, error.code);
