@@ -179,7 +179,8 @@ DENIED_TABLES: dict[str, set[str]] = {
         "pg_hba_file_rules",
     },
     "sqlite": {"sqlite_dbpage", "sqlite_dbdata", "sqlite_dbptr"},
-    "mysql": {"user", "global_grants"},
+    # Schema-qualified for MySQL: a user table may well be called `user`.
+    "mysql": {"mysql.user", "mysql.global_grants", "mysql.db", "mysql.tables_priv"},
 }
 
 
@@ -195,15 +196,20 @@ def _function_names(node: exp.Func) -> set[str]:
     """Every name a function node may be called by (its SQL name and, when unknown to sqlglot, the raw name)."""
     names = set()
     if isinstance(node, exp.Anonymous):
-        names.add(str(node.this).lower())
+        names.add(node.name.lower())
     else:
         names.add(node.sql_name().lower())
         names.add(node.key.lower())
     return names
 
 
+# Every dialect refuses every listed name: a name that means nothing on one engine costs nothing to refuse.
+_ALL_DENIED_FUNCTIONS = frozenset().union(*DENIED_FUNCTIONS.values())
+_ALL_DENIED_PREFIXES = tuple(sorted({p for prefixes in DENIED_PREFIXES.values() for p in prefixes}))
+
+
 def _is_denied_name(name: str, engine: str) -> bool:
-    return name in DENIED_FUNCTIONS[engine] or name.startswith(DENIED_PREFIXES[engine])
+    return name in _ALL_DENIED_FUNCTIONS or name.startswith(_ALL_DENIED_PREFIXES)
 
 
 def _walk_and_check(tree: exp.Expr, engine: str) -> None:
@@ -218,7 +224,9 @@ def _walk_and_check(tree: exp.Expr, engine: str) -> None:
                     raise GuardRejected(f"The function {name}() is not allowed.")
         if isinstance(node, exp.Table):
             name = node.name.lower()
-            if name in DENIED_TABLES[engine] or _is_denied_name(name, engine):
+            qualified = f"{node.db.lower()}.{name}" if node.db else name
+            denied = DENIED_TABLES[engine]
+            if name in denied or qualified in denied or name.startswith(("pragma_", "sqlite_db")):
                 raise GuardRejected(f"The table {node.name} cannot be queried.")
         if isinstance(node, exp.Parameter | exp.Placeholder):
             raise GuardRejected("Query parameters and placeholders are not allowed.")
