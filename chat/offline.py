@@ -4,9 +4,8 @@ It reads only the introspected schema of the datasource being asked (table and
 column names, descriptions, sample values) and understands a few question
 shapes in English and Korean: counts, listings, top-N by a column,
 sum/avg/min/max, per-group aggregates and equality filters on known sample
-values. A small bilingual glossary of everyday data words (price/가격,
-customer/고객, …) helps match Korean questions to English column names; it is
-a language aid, never a list of tables. Anything else is `OfflineUnsupported`.
+values; the vocabulary lives in `chat.offline_vocabulary`. Anything else is
+`OfflineUnsupported`.
 """
 
 from __future__ import annotations
@@ -17,116 +16,29 @@ from dataclasses import dataclass, field
 from chat import prompts
 from chat.errors import OfflineUnsupported
 from chat.llm import Completion, DeltaCallback, LLMRequest
+from chat.offline_vocabulary import (
+    ASCENDING_WORDS,
+    AVG_WORDS,
+    COMPARISON_WORDS,
+    COUNT_WORDS,
+    GLOSSARY,
+    GROUP_EN,
+    GROUP_KO,
+    GROUP_LIMIT,
+    HANGUL,
+    KO_PARTICLES,
+    LIST_WORDS,
+    LISTING_LIMIT,
+    MAX_WORDS,
+    MIN_WORDS,
+    NUMBER,
+    NUMBER_WORDS,
+    STOP_WORDS,
+    SUM_WORDS,
+    TOP_WORDS,
+    WORD,
+)
 from chat.schema_context import ColumnInfo, TableInfo, qualified, quote
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-WORD = re.compile(r"[a-z0-9]+|[\uac00-\ud7a3]+")
-KO_PARTICLES = (
-    "에서는",
-    "으로는",
-    "에서",
-    "으로",
-    "까지",
-    "부터",
-    "마다",
-    "별로",
-    "들은",
-    "들이",
-    "들의",
-    "은",
-    "는",
-    "이",
-    "가",
-    "을",
-    "를",
-    "의",
-    "에",
-    "로",
-    "와",
-    "과",
-    "도",
-    "만",
-    "들",
-)
-STOP_WORDS = {
-    "the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "is", "are", "was", "were", "with", "by",
-    "per", "each", "what", "which", "who", "how", "many", "much", "me", "show", "list", "all", "give", "get",
-    "find", "number", "count", "total", "sum", "average", "avg", "mean", "top", "most", "least", "highest",
-    "lowest", "maximum", "minimum", "max", "min", "do", "does", "we", "have", "there", "that", "this", "from",
-    "table", "record", "records", "row", "rows", "data", "it", "its", "their", "be", "as", "at", "id",
-}  # fmt: skip
-
-# Everyday data words in English and Korean; each group is one concept.
-GLOSSARY = [
-    {"price", "cost", "expensive", "cheap", "cheapest", "가격", "비싼", "비싸", "싼", "저렴", "저렴한", "단가", "값"},
-    {"amount", "금액"},
-    {"revenue", "sales", "매출", "판매액"},
-    {"customer", "client", "고객", "손님", "회원"},
-    {"user", "사용자", "유저"},
-    {"product", "item", "goods", "상품", "제품", "물건"},
-    {"order", "purchase", "주문", "구매"},
-    {"category", "type", "kind", "카테고리", "분류", "종류", "유형"},
-    {"employee", "staff", "worker", "직원", "사원", "임직원"},
-    {"department", "dept", "team", "부서", "팀"},
-    {"salary", "pay", "wage", "급여", "연봉", "월급", "봉급"},
-    {"student", "학생"},
-    {"course", "class", "subject", "강의", "과목", "수업", "강좌"},
-    {"grade", "score", "mark", "성적", "점수", "학점"},
-    {"name", "title", "이름", "명칭", "제목"},
-    {"country", "nation", "국가", "나라"},
-    {"city", "도시"},
-    {"region", "area", "지역"},
-    {"date", "day", "time", "날짜", "일자", "일시"},
-    {"quantity", "qty", "count", "수량"},
-    {"rating", "stars", "평점", "별점"},
-    {"review", "리뷰", "후기"},
-    {"age", "나이", "연령"},
-    {"gender", "sex", "성별"},
-    {"email", "mail", "이메일"},
-    {"phone", "전화", "전화번호"},
-    {"status", "state", "상태"},
-    {"year", "연도", "년도"},
-    {"month", "월"},
-    {"budget", "예산"},
-    {"campaign", "캠페인"},
-    {"click", "클릭"},
-    {"impression", "view", "노출"},
-    {"conversion", "전환"},
-    {"stock", "inventory", "재고"},
-    {"hire", "hired", "입사"},
-    {"attendance", "출근", "출석", "근태"},
-    {"enrollment", "enrolment", "수강", "등록"},
-    {"newest", "latest", "recent", "최근", "최신"},
-]
-
-COUNT_WORDS = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|몇|개수|건수|인원|총\s*수")
-AVG_WORDS = re.compile(r"\baverage\b|\bavg\b|\bmean\b|평균")
-SUM_WORDS = re.compile(r"\bsum\b|\btotal\b|합계|총합|합산|총액|\b총")
-MIN_WORDS = re.compile(r"\bminimum\b|\bmin\b|\blowest\b|\bsmallest\b|최소|최저|제일 낮은|가장 낮은")
-MAX_WORDS = re.compile(r"\bmaximum\b|\bmax\b|\bhighest\b|\blargest\b|\bbiggest\b|최대|최고|제일 높은|가장 높은")
-TOP_WORDS = re.compile(
-    r"\btop\b|\bbottom\b|\bmost\b|\bleast\b|\bfewest\b|\best\b|\w+est\b|가장|제일|상위|하위|순으로|순서"
-)
-ASCENDING_WORDS = re.compile(
-    r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
-    r"|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은"
-)
-LIST_WORDS = re.compile(
-    r"\blist\b|\bshow\b|\bwhich\b|\bwhat are\b|\bgive\b|\bdisplay\b|\bfind\b|\ball\b|\bevery\b"
-    r"|보여|목록|알려|모든|전체|조회|찾아|리스트|무엇|뭐|어떤|누구"
-)
-# Comparisons need a real model; answering them as a listing would mislead.
-COMPARISON_WORDS = re.compile(
-    r"\b(?:after|before|since|over|under|above|below|between|more than|less than|greater than|fewer than|at least"
-    r"|at most|older than|newer than)\b|이상|이하|초과|미만|이후|이전|보다|사이"
-)
-GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
-GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?![\uac00-\ud7a3])")
-NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지)")
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-NUMBER_WORDS.update({"ten": 10, "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "열": 10})
-LISTING_LIMIT = 100
-GROUP_LIMIT = 100
 
 
 def is_korean(text: str) -> bool:
@@ -177,16 +89,17 @@ def _expand(terms: set[str]) -> set[str]:
 class Terms:
     """The words that refer to one schema object, split by how strongly they do."""
 
-    strong: set[str] = field(default_factory=set)
-    weak: set[str] = field(default_factory=set)
+    full: set[str] = field(default_factory=set)  # the whole name and its glossary group
+    parts: set[str] = field(default_factory=set)  # parts of a compound name (order_items → order, item)
+    weak: set[str] = field(default_factory=set)  # words of the description
 
 
 def _name_terms(name: str, description: str) -> Terms:
-    name_words = {form for word in _words(name) for form in _forms(word)} | _forms(name)
-    strong = _expand({w for w in name_words if w not in STOP_WORDS})
+    full = _expand(_forms(name) - STOP_WORDS)
+    parts = _expand({form for word in _words(name) for form in _forms(word)} - STOP_WORDS) - full
     weak = {form for word in _words(description) for form in _forms(word) if word not in STOP_WORDS}
-    weak = {w for w in weak if len(w) > 1 or HANGUL.search(w)} - strong
-    return Terms(strong=strong, weak=weak)
+    weak = {w for w in weak if len(w) > 1 or HANGUL.search(w)} - full - parts
+    return Terms(full=full, parts=parts, weak=weak)
 
 
 class Question:
@@ -236,30 +149,24 @@ class Translator:
     def __init__(self, tables: list[TableInfo], engine: str):
         self.tables = tables
         self.engine = engine
+        self.by_name = {t.name: t for t in tables}
         self.table_terms = {id(t): _name_terms(t.name, t.description) for t in tables}
         self.column_terms = {id(c): _name_terms(c.name, c.description) for t in tables for c in t.columns}
 
     # -- matching -------------------------------------------------------------------
     def _column_score(self, question: Question, column: ColumnInfo) -> int:
         terms = self.column_terms[id(column)]
-        return 3 * question.mentions(terms.strong) + question.mentions(terms.weak)
+        return 3 * question.mentions(terms.full | terms.parts) + question.mentions(terms.weak)
 
     def _table_score(self, question: Question, table: TableInfo) -> int:
         terms = self.table_terms[id(table)]
-        score = 4 * question.mentions(terms.strong) + question.mentions(terms.weak)
-        if any(self._column_score(question, c) for c in table.columns if not c.is_key):
-            score += 1
-        return score
+        score = 4 * question.mentions(terms.full) + 2 * question.mentions(terms.parts) + question.mentions(terms.weak)
+        return score + sum(1 for c in table.columns if not c.is_key and self._column_score(question, c))
 
-    def pick_table(self, question: Question) -> TableInfo:
-        best, best_score = None, 0
-        for table in self.tables:
-            score = self._table_score(question, table)
-            if score > best_score:
-                best, best_score = table, score
-        if best is None:
-            raise OfflineUnsupported()
-        return best
+    def candidates(self, question: Question) -> list[TableInfo]:
+        """The tables the question is most likely about, best first."""
+        scored = [(self._table_score(question, t), -i, t) for i, t in enumerate(self.tables)]
+        return [t for score, _, t in sorted(scored, key=lambda item: item[:2], reverse=True) if score > 0][:3]
 
     def _best_column(self, question: Question, columns: list[ColumnInfo]) -> ColumnInfo | None:
         best, best_score = None, 0
@@ -269,24 +176,38 @@ class Translator:
                 best, best_score = column, score
         return best
 
-    def _group_column(self, question: Question, table: TableInfo) -> ColumnInfo | None:
-        phrase = GROUP_EN.search(question.lowered) or GROUP_KO.search(question.lowered)
-        if not phrase:
-            return None
-        group_question = Question(phrase.group(1))
+    def _group_column(self, phrase: str, table: TableInfo) -> ColumnInfo:
+        group_question = Question(phrase)
         column = self._best_column(group_question, table.columns)
         if column:
             return column
         # "orders per customer": group by the foreign key that points at the named table.
         for other in self.tables:
-            if other is not table and group_question.mentions(self.table_terms[id(other)].strong):
+            terms = self.table_terms[id(other)]
+            if other is not table and group_question.mentions(terms.full | terms.weak):
                 for candidate in table.columns:
                     if candidate.references.split(".")[0] == other.name:
                         return candidate
         raise OfflineUnsupported()
 
-    def _filters(self, question: Question, table: TableInfo, skip: ColumnInfo | None) -> list[str]:
-        conditions = []
+    def _label_of(self, column: ColumnInfo) -> tuple[TableInfo, ColumnInfo, ColumnInfo] | None:
+        """For a foreign key, the referenced table, its key and a readable column (name/title) to show instead."""
+        if not column.references or "." not in column.references:
+            return None
+        table_name, key_name = column.references.rsplit(".", 1)
+        target = self.by_name.get(table_name)
+        if target is None:
+            return None
+        key = next((c for c in target.columns if c.name == key_name), None)
+        texts = [c for c in target.columns if not c.is_key and not c.is_numeric]
+        named = [c for c in texts if any(word in c.name.lower() for word in ("name", "title", "label"))]
+        label = (named or texts or [None])[0]
+        return (target, key, label) if key and label else None
+
+    def _filters(
+        self, question: Question, table: TableInfo, skip: ColumnInfo | None
+    ) -> list[tuple[ColumnInfo, object]]:
+        found_filters = []
         for column in table.columns:
             if column is skip:
                 continue
@@ -301,26 +222,45 @@ class Translator:
                     pattern = rf"(?<![a-z0-9_]){re.escape(text)}(?![a-z0-9_])"
                     found = re.search(pattern, question.lowered) is not None
                 if found:
-                    conditions.append(f"{quote(column.name, self.engine)} = {_literal(value)}")
+                    found_filters.append((column, value))
                     break
-        return conditions
+        return found_filters
 
     # -- shapes ---------------------------------------------------------------------
     def translate(self, text: str) -> str:
         question = Question(text)
         if COMPARISON_WORDS.search(question.lowered):
             raise OfflineUnsupported()
-        table = self.pick_table(question)
-        source = qualified(table, self.engine)
-        group = self._group_column(question, table)
-        lowered = question.lowered
+        phrase = GROUP_EN.search(question.lowered) or GROUP_KO.search(question.lowered)
+        # The thing counted is named outside "by X" / "X별": rank tables on the rest first.
+        subject = Question(question.lowered.replace(phrase.group(0), " ")) if phrase else question
+        tried = []
+        for table in self.candidates(subject) + self.candidates(question):
+            if table in tried:
+                continue
+            tried.append(table)
+            try:
+                return self._translate_for(question, table, phrase.group(1) if phrase else None)
+            except OfflineUnsupported:
+                continue
+        raise OfflineUnsupported()
 
+    def _translate_for(self, question: Question, table: TableInfo, phrase: str | None) -> str:
+        lowered = question.lowered
+        group = self._group_column(phrase, table) if phrase else None
         limit = question.number()
         order_hint = None
         if group is not None and group.is_numeric and TOP_WORDS.search(lowered) and not _has_aggregate(lowered):
             # "top 3 vessels by tonnage" ranks by a number; it does not group by it.
             order_hint, group = group, None
-        conditions = self._filters(question, table, group)
+        label = self._label_of(group) if group is not None else None
+        prefix = "t." if label else ""
+
+        def col(column: ColumnInfo) -> str:
+            return prefix + quote(column.name, self.engine)
+
+        source = qualified(table, self.engine) + (" AS t" if label else "")
+        conditions = [f"{col(c)} = {_literal(v)}" for c, v in self._filters(question, table, group)]
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         values = [c for c in table.columns if c.is_numeric and not c.is_key and c is not group]
         # "top 5 … highest price" is a ranking, not MAX(); without a number, min/max words mean the aggregate.
@@ -341,6 +281,7 @@ class Translator:
         elif SUM_WORDS.search(lowered):
             aggregate = "SUM"
 
+        target = None
         if aggregate and aggregate != "COUNT":
             target = self._best_column(question, values)
             if target is None:
@@ -349,34 +290,43 @@ class Translator:
                 else:
                     raise OfflineUnsupported()
         if group is not None:
-            key = quote(group.name, self.engine)
             if aggregate in (None, "COUNT"):
-                alias = "count"
-                measure = "COUNT(*)"
+                alias, measure = "count", "COUNT(*)"
             else:
-                alias = f"{aggregate.lower()}_{target.name}"
-                measure = f"{aggregate}({quote(target.name, self.engine)})"
+                alias, measure = f"{aggregate.lower()}_{target.name}", f"{aggregate}({col(target)})"
+            measure_alias = quote(alias, self.engine)
+            if label:
+                target_table, key, label_column = label
+                shown = re.sub(r"_id$", "", group.name) or label_column.name
+                source += (
+                    f" JOIN {qualified(target_table, self.engine)} AS r"
+                    f" ON {col(group)} = r.{quote(key.name, self.engine)}"
+                )
+                select = f"r.{quote(label_column.name, self.engine)} AS {quote(shown, self.engine)}"
+                keys = f"r.{quote(key.name, self.engine)}, r.{quote(label_column.name, self.engine)}"
+            else:
+                select = keys = col(group)
             return (
-                f"SELECT {key}, {measure} AS {quote(alias, self.engine)} FROM {source}{where} "
-                f"GROUP BY {key} ORDER BY {quote(alias, self.engine)} DESC LIMIT {GROUP_LIMIT}"
+                f"SELECT {select}, {measure} AS {measure_alias} FROM {source}{where} "
+                f"GROUP BY {keys} ORDER BY {measure_alias} DESC LIMIT {GROUP_LIMIT}"
             )
         if aggregate == "COUNT":
             return f"SELECT COUNT(*) AS {quote('count', self.engine)} FROM {source}{where}"
         if aggregate:
             alias = f"{aggregate.lower()}_{target.name}"
-            measure = f"{aggregate}({quote(target.name, self.engine)})"
-            return f"SELECT {measure} AS {quote(alias, self.engine)} FROM {source}{where}"
+            return f"SELECT {aggregate}({col(target)}) AS {quote(alias, self.engine)} FROM {source}{where}"
 
         if ranking:
             order = (
                 order_hint
                 or self._best_column(question, values)
                 or self._best_column(question, [c for c in table.columns if not c.is_key])
+                or (values[0] if len(values) == 1 else None)
             )
             if order is not None:
                 direction = "ASC" if ASCENDING_WORDS.search(lowered) else "DESC"
                 return (
-                    f"SELECT * FROM {source}{where} ORDER BY {quote(order.name, self.engine)} {direction} "
+                    f"SELECT * FROM {source}{where} ORDER BY {col(order)} {direction} "
                     f"LIMIT {1 if limit is None else limit}"
                 )
         if conditions or LIST_WORDS.search(lowered) or limit:

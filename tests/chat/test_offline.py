@@ -106,8 +106,10 @@ class TestEnglish:
         assert sorted(counts) == [["Busan", 2], ["Rotterdam", 2], ["Santos", 1]]
 
     def test_group_by_a_foreign_key(self, auth_client, harbour):
-        rows = answer(auth_client, harbour, "How many voyages per vessel?")["result"]["rows"]
-        assert sorted(rows) == [[1, 2], [2, 1], [4, 1], [6, 1]]
+        turn = answer(auth_client, harbour, "How many voyages per vessel?")
+        # The key is shown through the referenced table's name column.
+        assert turn["result"]["columns"] == ["vessel", "count"]
+        assert sorted(turn["result"]["rows"]) == [["Aurora", 2], ["Borealis", 1], ["Draco", 1], ["Fornax", 1]]
 
     def test_unsupported_questions_explain_how_to_configure_a_model(self, auth_client, harbour):
         response = ask(auth_client, harbour, "Why is the weather so nice today?")
@@ -138,6 +140,10 @@ class TestKorean:
         turn = answer(auth_client, harbour, "항구가 Busan인 항해 기록을 보여줘")
         assert turn["result"]["row_count"] == 2
         assert {row[2] for row in turn["result"]["rows"]} == {"Busan"}
+
+    def test_count_per_referenced_row(self, auth_client, harbour):
+        turn = answer(auth_client, harbour, "선박별 항해 기록 수")
+        assert sorted(turn["result"]["rows"]) == [["Aurora", 2], ["Borealis", 1], ["Draco", 1], ["Fornax", 1]]
 
     def test_sum(self, auth_client, harbour):
         assert answer(auth_client, harbour, "항해 기록의 화물량 합계")["result"]["rows"] == [[5040.5]]

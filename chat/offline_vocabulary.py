@@ -1,0 +1,117 @@
+"""Words and phrase patterns the offline translator recognises, in English and Korean.
+
+A small bilingual glossary of everyday data words (price/가격, customer/고객, …)
+helps match Korean questions to English names; it is a language aid, never a
+list of tables. Shape patterns (counts, rankings, groups, comparisons) are
+matched against the lowered question.
+"""
+
+import re
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+WORD = re.compile(r"[a-z0-9]+|[\uac00-\ud7a3]+")
+KO_PARTICLES = (
+    "에서는",
+    "으로는",
+    "에서",
+    "으로",
+    "까지",
+    "부터",
+    "마다",
+    "별로",
+    "들은",
+    "들이",
+    "들의",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "의",
+    "에",
+    "로",
+    "와",
+    "과",
+    "도",
+    "만",
+    "들",
+)
+STOP_WORDS = {
+    "the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "is", "are", "was", "were", "with", "by",
+    "per", "each", "what", "which", "who", "how", "many", "much", "me", "show", "list", "all", "give", "get",
+    "find", "number", "count", "total", "sum", "average", "avg", "mean", "top", "most", "least", "highest",
+    "lowest", "maximum", "minimum", "max", "min", "do", "does", "we", "have", "there", "that", "this", "from",
+    "table", "record", "records", "row", "rows", "data", "it", "its", "their", "be", "as", "at", "id",
+}  # fmt: skip
+
+# Everyday data words in English and Korean; each group is one concept.
+GLOSSARY = [
+    {"price", "cost", "expensive", "cheap", "cheapest", "가격", "비싼", "비싸", "싼", "저렴", "저렴한", "단가", "값"},
+    {"amount", "revenue", "sales", "금액", "매출", "판매액"},
+    {"customer", "client", "고객", "손님", "회원"},
+    {"user", "사용자", "유저"},
+    {"product", "item", "goods", "상품", "제품", "물건"},
+    {"order", "purchase", "주문", "구매"},
+    {"category", "type", "kind", "카테고리", "분류", "종류", "유형"},
+    {"employee", "staff", "worker", "직원", "사원", "임직원"},
+    {"department", "dept", "team", "부서", "팀"},
+    {"salary", "pay", "wage", "급여", "연봉", "월급", "봉급"},
+    {"student", "학생"},
+    {"course", "class", "subject", "강의", "과목", "수업", "강좌"},
+    {"grade", "score", "mark", "성적", "점수", "학점"},
+    {"name", "title", "이름", "명칭", "제목"},
+    {"country", "nation", "국가", "나라"},
+    {"city", "도시"},
+    {"region", "area", "지역"},
+    {"date", "day", "time", "날짜", "일자", "일시"},
+    {"quantity", "qty", "count", "수량"},
+    {"rating", "stars", "평점", "별점"},
+    {"review", "리뷰", "후기"},
+    {"age", "나이", "연령"},
+    {"gender", "sex", "성별"},
+    {"email", "mail", "이메일"},
+    {"phone", "전화", "전화번호"},
+    {"status", "state", "상태"},
+    {"year", "연도", "년도"},
+    {"month", "월"},
+    {"budget", "예산"},
+    {"campaign", "캠페인"},
+    {"click", "클릭"},
+    {"impression", "view", "노출"},
+    {"conversion", "전환"},
+    {"stock", "inventory", "재고"},
+    {"hire", "hired", "입사"},
+    {"attendance", "출근", "출석", "근태"},
+    {"enrollment", "enrolment", "수강", "등록"},
+    {"newest", "latest", "recent", "최근", "최신"},
+]
+
+COUNT_WORDS = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|몇|개수|건수|인원|총\s*수")
+AVG_WORDS = re.compile(r"\baverage\b|\bavg\b|\bmean\b|평균")
+SUM_WORDS = re.compile(r"\bsum\b|\btotal\b|합계|총합|합산|총액|\b총")
+MIN_WORDS = re.compile(r"\bminimum\b|\bmin\b|\blowest\b|\bsmallest\b|최소|최저|제일 낮은|가장 낮은")
+MAX_WORDS = re.compile(r"\bmaximum\b|\bmax\b|\bhighest\b|\blargest\b|\bbiggest\b|최대|최고|제일 높은|가장 높은")
+TOP_WORDS = re.compile(
+    r"\btop\b|\bbottom\b|\bmost\b|\bleast\b|\bfewest\b|\best\b|\w+est\b|가장|제일|상위|하위|순으로|순서"
+)
+ASCENDING_WORDS = re.compile(
+    r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
+    r"|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은"
+)
+LIST_WORDS = re.compile(
+    r"\blist\b|\bshow\b|\bwhich\b|\bwhat are\b|\bgive\b|\bdisplay\b|\bfind\b|\ball\b|\bevery\b"
+    r"|보여|목록|알려|모든|전체|조회|찾아|리스트|무엇|뭐|어떤|누구"
+)
+# Comparisons need a real model; answering them as a listing would mislead.
+COMPARISON_WORDS = re.compile(
+    r"\b(?:after|before|since|over|under|above|below|between|more than|less than|greater than|fewer than|at least"
+    r"|at most|older than|newer than)\b|이상|이하|초과|미만|이후|이전|보다|사이"
+)
+GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
+GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?![\uac00-\ud7a3])")
+NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지)")
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+NUMBER_WORDS.update({"ten": 10, "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "열": 10})
+LISTING_LIMIT = 100
+GROUP_LIMIT = 100
