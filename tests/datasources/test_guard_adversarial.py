@@ -209,7 +209,8 @@ def pg_victim(postgres_datasource, user):
             cursor.execute("SELECT string_agg(name, ',' ORDER BY name) FROM customers")
             names = cursor.fetchone()
             cursor.execute(
-                "SELECT array_agg(relname::text ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+                "SELECT array_agg(relname::text ORDER BY relname) FROM pg_class "
+                "WHERE relnamespace = 'public'::regnamespace"
             )
             relations = cursor.fetchone()
             cursor.execute("SELECT last_value, is_called FROM order_seq")

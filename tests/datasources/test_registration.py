@@ -1,0 +1,232 @@
+"""Registration rules at registration and at every connect; generic errors; the password at rest."""
+
+import logging
+import os
+import socket
+import sqlite3
+from pathlib import Path
+
+import pymysql.constants.CLIENT as CLIENT
+import pytest
+from django.conf import settings
+from rest_framework.exceptions import ValidationError
+
+from datasources import connectors, crypto, executor
+from datasources.errors import DatasourceUnavailable, RegistrationRefused
+from datasources.models import DataSource
+from datasources.services import datasource_create
+from tests.fixtures.datasources import write_sqlite_file
+
+TINY = "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def register_sqlite(owner, path: str):
+    return datasource_create(owner=owner, name="x", engine="sqlite", sqlite_path=path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "/tmp/shop.db",
+        "../shop.db",
+        "sub/../../shop.db",
+        "file:shop.db",
+        "file:shop.db?mode=rw",
+        "shop.db?mode=rwc",
+        "shop.db#frag",
+        "C:\\data\\shop.db",
+        "~/shop.db",
+        "",
+    ],
+)
+def test_bad_sqlite_paths_are_refused_and_nothing_is_created(user, path):
+    before = sorted(Path(settings.DATASOURCE_SQLITE_DIR).rglob("*"))
+    with pytest.raises((RegistrationRefused, ValidationError)) as info:
+        register_sqlite(user, path)
+    assert info.value.status_code == 400
+    assert sorted(Path(settings.DATASOURCE_SQLITE_DIR).rglob("*")) == before
+    assert not DataSource.objects.exists()
+
+
+def test_missing_sqlite_file_is_refused_and_never_created(user):
+    with pytest.raises(RegistrationRefused) as info:
+        register_sqlite(user, "nope.sqlite3")
+    assert "does not exist" in info.value.message
+    assert not (Path(settings.DATASOURCE_SQLITE_DIR) / "nope.sqlite3").exists()
+
+
+def test_symlink_escaping_the_folder_is_refused(user, tmp_path):
+    outside = tmp_path / "outside.sqlite3"
+    sqlite3.connect(outside).executescript(TINY)
+    (Path(settings.DATASOURCE_SQLITE_DIR) / "link.sqlite3").symlink_to(outside)
+    with pytest.raises(RegistrationRefused):
+        register_sqlite(user, "link.sqlite3")
+
+
+def test_symlinked_directory_escape_is_refused(user, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    sqlite3.connect(outside / "db.sqlite3").executescript(TINY)
+    (Path(settings.DATASOURCE_SQLITE_DIR) / "dir").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(RegistrationRefused):
+        register_sqlite(user, "dir/db.sqlite3")
+
+
+def test_subfolder_inside_the_folder_is_fine(user):
+    write_sqlite_file("team/shop.sqlite3", TINY)
+    datasource = register_sqlite(user, "team/shop.sqlite3")
+    assert executor.execute(datasource, "SELECT x FROM t").rows == [[1]]
+
+
+def test_the_app_database_is_refused_by_file_identity(user, settings, tmp_path):
+    app_db = tmp_path / "app.sqlite3"
+    sqlite3.connect(app_db).executescript(TINY)
+    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"], "NAME": str(app_db)}}
+    settings.DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"
+    # A hard link has another name but the same inode: still the app database.
+    os.link(app_db, Path(settings.DATASOURCE_SQLITE_DIR) / "innocent.sqlite3")
+    with pytest.raises(RegistrationRefused) as info:
+        register_sqlite(user, "innocent.sqlite3")
+    assert "own database" in info.value.message
+
+
+def test_rules_are_checked_again_at_every_connect(sqlite_datasource, user, tmp_path):
+    datasource = sqlite_datasource(user, TINY)
+    path = Path(settings.DATASOURCE_SQLITE_DIR) / datasource.sqlite_path
+    assert executor.execute(datasource, "SELECT x FROM t").rows == [[1]]
+    # Swap the file for a symlink to a file outside the folder after registration.
+    outside = tmp_path / "secret.sqlite3"
+    sqlite3.connect(outside).executescript("CREATE TABLE secret (s TEXT); INSERT INTO secret VALUES ('x');")
+    path.unlink()
+    path.symlink_to(outside)
+    with pytest.raises(RegistrationRefused):
+        executor.execute(datasource, "SELECT s FROM secret")
+
+
+def test_a_file_removed_after_registration_is_unavailable_and_not_recreated(sqlite_datasource, user):
+    datasource = sqlite_datasource(user, TINY)
+    path = Path(settings.DATASOURCE_SQLITE_DIR) / datasource.sqlite_path
+    path.unlink()
+    with pytest.raises(DatasourceUnavailable):
+        executor.execute(datasource, "SELECT 1")
+    assert not path.exists()
+
+
+def _network(owner, engine="postgresql", host="127.0.0.1", **extra):
+    fields = {"port": _free_port(), "database": "shop", "username": "reader", "password": "s3cret-pw!"}
+    fields.update(extra)
+    return datasource_create(owner=owner, name="net", engine=engine, host=host, **fields)
+
+
+@pytest.mark.parametrize("host", ["db.evil.example", "10.0.0.5", "169.254.169.254", "127.0.0.1,evil", "/var/run"])
+def test_hosts_outside_the_allow_list_are_refused(user, host):
+    with pytest.raises(RegistrationRefused):
+        _network(user, host=host)
+
+
+def test_allow_list_supports_wildcards(user, settings):
+    settings.DATASOURCE_ALLOWED_HOSTS = ["*.db.example.com"]
+    assert _network(user, host="reports.db.example.com").host == "reports.db.example.com"
+    with pytest.raises(RegistrationRefused):
+        _network(user, host="db.example.com.evil.org")
+
+
+def test_staff_may_use_any_host(make_user):
+    staff = make_user(is_staff=True)
+    assert _network(staff, host="warehouse.internal.example").pk
+
+
+def test_host_rule_applies_again_at_connect(user, settings):
+    datasource = _network(user)
+    settings.DATASOURCE_ALLOWED_HOSTS = ["only.example.com"]
+    with pytest.raises(RegistrationRefused):
+        executor.execute(datasource, "SELECT 1")
+
+
+def test_the_app_database_is_refused_for_network_engines(user, settings):
+    settings.DATABASES = {
+        **settings.DATABASES,
+        "appdb": {"ENGINE": "django.db.backends.postgresql", "HOST": "localhost", "PORT": "5544", "NAME": "chatapi"},
+    }
+    with pytest.raises(RegistrationRefused) as info:
+        _network(user, host="127.0.0.1", port=5544, database="chatapi")
+    assert "own database" in info.value.message
+    assert _network(user, host="127.0.0.1", port=5544, database="other").pk
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_connection_errors_are_generic(user, engine, caplog):
+    closed = _network(user, engine=engine)
+    with caplog.at_level(logging.DEBUG), pytest.raises(DatasourceUnavailable) as first:
+        executor.execute(closed, "SELECT 1")
+    message = first.value.message
+    assert str(closed.port) not in message and "127.0.0.1" not in message and "s3cret" not in message
+    assert message == DatasourceUnavailable.default_message
+    assert "s3cret" not in caplog.text
+
+
+@pytest.mark.postgres
+def test_unknown_database_and_closed_port_look_the_same(user, postgres_url):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    missing_db = _network(user, port=url.port, database="no_such_db", username=url.username)
+    closed_port = _network(user)
+    errors = []
+    for datasource in (missing_db, closed_port):
+        with pytest.raises(DatasourceUnavailable) as info:
+            executor.execute(datasource, "SELECT 1")
+        errors.append((type(info.value), info.value.message, info.value.code))
+    assert errors[0] == errors[1]
+
+
+def test_password_is_encrypted_at_rest(user):
+    datasource = _network(user)
+    stored = DataSource.objects.values_list("password_encrypted", flat=True).get(pk=datasource.pk)
+    assert "s3cret-pw!" not in stored and stored
+    assert crypto.decrypt(stored) == "s3cret-pw!"
+
+
+def test_a_configured_key_is_used(user, settings):
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    token = crypto.encrypt("pw")
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    with pytest.raises(crypto.InvalidToken):
+        crypto.decrypt(token)
+
+
+def test_a_password_from_another_key_is_unavailable_not_a_crash(user, settings):
+    datasource = _network(user)
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    with pytest.raises(DatasourceUnavailable):
+        executor.execute(datasource, "SELECT 1")
+
+
+def test_mysql_connection_arguments_are_locked_down(user):
+    datasource = _network(user, engine="mysql")
+    kwargs = connectors.mysql_connect_kwargs(datasource, timeout=7)
+    assert kwargs["client_flag"] & CLIENT.MULTI_STATEMENTS == 0
+    assert kwargs["local_infile"] is False
+    assert "max_execution_time = 7000" in kwargs["init_command"]
+    assert "transaction_read_only = 1" in kwargs["init_command"]
+    assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
+
+
+def test_postgres_connection_arguments_are_locked_down(user):
+    datasource = _network(user)
+    kwargs = connectors.postgres_connect_kwargs(datasource, timeout=3)
+    assert "default_transaction_read_only=on" in kwargs["options"]
+    assert "statement_timeout=3000" in kwargs["options"]
+    assert kwargs["passfile"] == os.devnull
+    assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
