@@ -69,7 +69,8 @@ def test_reintrospection_keeps_descriptions_and_follows_changes(sqlite_datasourc
 
 PG_SHOP = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region VARCHAR(20));
-CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), amount NUMERIC(10,2));
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
+                     amount NUMERIC(10,2));
 COMMENT ON TABLE customers IS 'People who buy things';
 COMMENT ON COLUMN customers.region IS 'Home region in Korean';
 INSERT INTO customers SELECT g, 'p' || g, CASE g % 2 WHEN 0 THEN '서울' ELSE '부산' END FROM generate_series(1, 500) g;
