@@ -66,7 +66,7 @@ class ConversationListView(APIView):
 
     pagination_class = LinkedPageNumberPagination
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="conversations_list", responses={200: dict})
     def get(self, request):
         conversations = selectors.conversation_list(user=request.user, search=request.query_params.get("search", ""))
         paginator = self.pagination_class()
@@ -85,7 +85,7 @@ class ConversationListView(APIView):
         conversation = selectors.conversation_get(user=request.user, pk=conversation.pk)
         return Response(conversation_data(request, conversation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="conversations_delete_all", responses={200: dict})
     def delete(self, request):
         if request.query_params.get("all", "").lower() != "true":
             raise ValidationError(
@@ -110,6 +110,7 @@ class ConversationDetailView(APIView):
         services.conversation_update(conversation=conversation, title=serializer.validated_data["title"])
         return Response(conversation_data(request, selectors.conversation_get(user=request.user, pk=pk)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.conversation_delete(conversation=selectors.conversation_for_update(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -148,6 +149,7 @@ class MessageDetailView(APIView):
     def get(self, request, pk):
         return Response(message_data(request, selectors.message_get(user=request.user, pk=pk)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.message_delete(message=selectors.message_get(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
