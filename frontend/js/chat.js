@@ -26,6 +26,7 @@ const els = {
   question: $("#question"),
   send: $("#send"),
   deleteButton: $("#delete-conversation"),
+  announcer: $("#announcer"),
 };
 
 const state = { current: null, datasources: [], nextPage: null, busy: false, loadToken: 0 };
@@ -292,9 +293,11 @@ async function ask(question) {
     });
     if (!finished) await reloadLastTurn(conversation, view);
     view.node.scrollIntoView({ block: "start" });
+    announce(view);
   } catch (error) {
     if (error.body && error.body.turn) view.render(error.body.turn);
     else view.fail(error.readable || error.message, error.code);
+    announce(view);
   }
   setBusy(false);
   refreshCurrent(conversation.id);
@@ -324,6 +327,14 @@ async function refreshCurrent(id) {
   } catch {
     // The sidebar is a convenience; the answer is already on screen.
   }
+}
+
+/** Tell screen-reader users that the answer is in, without reading the whole table. */
+function announce(view) {
+  const error = view.node.querySelector(".turn-error");
+  const summary = view.node.querySelector(".summary");
+  const text = error ? `The question failed: ${error.textContent}` : `Answer ready. ${summary ? summary.textContent.slice(0, 200) : ""}`;
+  els.announcer.textContent = text;
 }
 
 async function deleteCurrent() {

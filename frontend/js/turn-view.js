@@ -2,7 +2,7 @@
 // result table, CSV download and chart — filled in live while it streams.
 
 import { download, linkHref } from "./api.js";
-import { el, clear, formatDateTime, plural, replace } from "./dom.js";
+import { el, clear, formatDateTime, formatNumber, plural, replace } from "./dom.js";
 import { chartSpec, renderChart } from "./chart.js";
 import { toast } from "./ui.js";
 
@@ -23,20 +23,25 @@ const ERROR_TITLES = {
   offline_unsupported: "Offline mode cannot answer this",
 };
 
-function cellText(value) {
+// Identifiers, years and codes read wrong with thousands separators.
+const RAW_NUMBER_COLUMN = /(^id$|_id$|^id_|year|code|zip|phone|^no$|번호|연도)/i;
+
+function cellText(value, grouped) {
   if (value === null || value === undefined) return null;
   if (typeof value === "object") return JSON.stringify(value);
+  if (grouped && typeof value === "number") return formatNumber(value);
   return String(value);
 }
 
 /** The result as a scrollable table; long results show a preview with a "Show all" button. */
 function resultTable(columns, rows) {
   const numeric = columns.map((_, c) => rows.length > 0 && rows.every((row) => row[c] === null || typeof row[c] === "number"));
+  const grouped = columns.map((name, c) => numeric[c] && !RAW_NUMBER_COLUMN.test(String(name)));
   const body = el("tbody");
   const addRows = (from, to) => {
     for (const row of rows.slice(from, to)) {
       body.append(el("tr", null, columns.map((_, c) => {
-        const text = cellText(row[c]);
+        const text = cellText(row[c], grouped[c]);
         return text === null ? el("td", { class: "null" }, "NULL") : el("td", { class: numeric[c] ? "num" : null }, text);
       })));
     }
