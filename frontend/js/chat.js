@@ -296,7 +296,11 @@ async function ask(question) {
     announce(view);
   } catch (error) {
     if (error.body && error.body.turn) view.render(error.body.turn);
-    else view.fail(error.readable || error.message, error.code);
+    else if (error instanceof ApiError) view.fail(error.readable, error.code);
+    else {
+      // The stream broke after the question was accepted; the server still finishes and stores the turn.
+      view.fail("The connection was interrupted. The answer is still being saved: open this conversation again in a moment to see it.", "stream_closed");
+    }
     announce(view);
   }
   setBusy(false);

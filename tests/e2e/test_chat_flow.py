@@ -83,6 +83,9 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     expect(page).to_have_url(re.compile(r"/chat\.html\?c=\d+"))
     expect(page.locator(".conversation-title").first).to_have_text("도시별 매출을 보여줘")
 
+    # The access token expires mid-conversation: the ask gets a 401, refreshes once and goes through.
+    page.evaluate("localStorage.setItem('chatapi.access', 'expired')")
+
     # Shift+Enter makes a new line; Enter sends the follow-up.
     fake_llm.enqueue(Reply.sql("SELECT city, orders FROM sales WHERE orders > 20 ORDER BY orders DESC"), stage="sql")
     fake_llm.enqueue(Reply.text("주문이 20건을 넘는 도시는 세 곳입니다."), stage="summary")
@@ -97,6 +100,7 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     expect(second.locator(".summary")).to_have_text("주문이 20건을 넘는 도시는 세 곳입니다.")
     expect(second.locator(".result-table tbody tr")).to_have_count(3)
     assert "도시별 매출을 보여줘" in fake_llm.requests_for("sql")[-1].user  # the follow-up saw the first turn
+    assert page.evaluate("localStorage.getItem('chatapi.access')") != "expired"
     page.shots("follow-up")
 
     # Reloading the address shows the stored conversation.
@@ -168,8 +172,9 @@ def test_history_delete_all_and_paging(page, site, user, sqlite_datasource):
     page.get_by_role("button", name="Previous").click()
     expect(rows).to_have_count(20)
 
-    # The chat sidebar pages with "More".
+    # The chat sidebar pages with "More"; without an LLM configured the page says how to get one.
     page.get_by_role("link", name="Chat", exact=True).click()
+    expect(page.locator("#offline-banner")).to_contain_text("OPENAI_API_KEY")
     expect(page.locator(".conversation")).to_have_count(20)
     page.get_by_role("button", name="More").click()
     expect(page.locator(".conversation")).to_have_count(23)
