@@ -18,17 +18,18 @@ def default_title(text: str) -> str:
     return flat if len(flat) <= TITLE_MAX_CHARS else flat[: TITLE_MAX_CHARS - 1].rstrip() + "…"
 
 
+def _clean_title(title: str) -> str:
+    return " ".join((title or "").split())[: Conversation._meta.get_field("title").max_length]
+
+
 def conversation_create(*, owner, datasource: DataSource, title: str = "") -> Conversation:
     """Start a conversation about `datasource` (the caller has checked the user may use it)."""
-    now = timezone.now()
-    return Conversation.objects.create(
-        owner=owner, datasource=datasource, title=default_title(title), created_at=now, updated_at=now
-    )
+    return Conversation.objects.create(owner=owner, datasource=datasource, title=_clean_title(title))
 
 
 def conversation_update(*, conversation: Conversation, title: str) -> Conversation:
     """Rename a conversation."""
-    conversation.title = default_title(title)
+    conversation.title = _clean_title(title)
     conversation.save(update_fields=["title"])
     return conversation
 

@@ -78,6 +78,8 @@ class TestCreateAndShow:
         assert response.status_code == 200
         assert response.json()["title"] == "Renamed 이름"
         assert auth_client.get(url).json()["title"] == "Renamed 이름"
+        long_title = "t" * 180
+        assert auth_client.patch(url, {"title": long_title}, format="json").json()["title"] == long_title
         assert_error(auth_client.patch(url, {"title": ""}, format="json"), 400)
         assert_error(auth_client.patch(url, {"title": 5 * "long" * 60}, format="json"), 400)
 
