@@ -33,7 +33,13 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "correct-horse-battery-9"
 
-pytestmark = pytest.mark.browser
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder drives a browser (`-m "not browser"` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
