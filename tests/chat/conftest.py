@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from chat.models import Message
 from datasources.models import Column, DataSource, Table
 
 SHOP_SQL = """
@@ -80,3 +81,52 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; threads: {threading.enumerate()}")
+
+
+TURN_KEYS = {
+    "id",
+    "conversation",
+    "question",
+    "sql",
+    "status",
+    "error",
+    "result",
+    "summary",
+    "model",
+    "attempts",
+    "timings",
+    "created_at",
+    "_links",
+}
+
+
+def ask_turn(client, conversation, payload, **headers):
+    """POST a question (a str) or a payload to a conversation's messages."""
+    if isinstance(payload, str):
+        payload = {"question": payload}
+    return client.post(f"/api/conversations/{conversation['id']}/messages/", payload, format="json", **headers)
+
+
+def stored(turn_id) -> Message:
+    """The stored turn."""
+    return Message.objects.get(pk=turn_id)
+
+
+def expect_failed_turn(response, http_status, code, status="error"):
+    """A 5xx/422 answer: the error shape plus the stored turn, which is the conversation's newest message."""
+    assert response.status_code == http_status, response.content
+    body = response.json()
+    assert body["code"] == code and body["detail"]
+    turn = body["turn"]
+    assert set(turn) == TURN_KEYS
+    assert turn["status"] == status
+    assert turn["error"]["code"] == code and turn["error"]["message"] == body["detail"]
+    message = stored(turn["id"])
+    assert (message.status, message.error_code) == (status, code)
+    assert message.conversation.messages.order_by("-id").first() == message
+    return turn
+
+
+def conversation_source(conversation):
+    """The DataSource behind a conversation's JSON."""
+    return DataSource.objects.get(pk=conversation["datasource"]["id"])

@@ -1,9 +1,11 @@
-"""Conversation history API: shapes, links, pagination, search, rename, delete, isolation and query counts."""
+"""The HTTP endpoints: conversation shapes, links, pagination, search, rename, delete, isolation, query counts,
+ask input checks, throttling, the one-shot endpoint and CSV export."""
 
 import pytest
 
 from chat.models import Conversation, Message
-from tests.chat.conftest import SHOP_SQL
+from tests.chat.conftest import SHOP_SQL, TURN_KEYS, ask_turn
+from tests.fake_llm import Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +229,82 @@ class TestQueryCounts:
         with django_assert_max_num_queries(4):
             body = auth_client.get(f"/api/conversations/{conversation.pk}/messages/?per-page={size}").json()
         assert [m["question"] for m in body["results"]] == [f"q{n}" for n in range(size)]
+
+
+class TestInput:
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {},
+            {"question": ""},
+            {"question": "   "},
+            {"question": "x" * 2001},
+            {"question": ["a"]},
+            {"summarize": "maybe"},
+        ],
+    )
+    def test_bad_input_is_a_400_and_stores_nothing(self, auth_client, conversation, fake_llm, payload):
+        response = ask_turn(auth_client, conversation, payload)
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] and response.json()["detail"]
+        assert not Message.objects.exists() and not fake_llm.requests
+
+    def test_a_question_of_exactly_the_limit_is_accepted(self, auth_client, conversation, fake_llm):
+        assert ask_turn(auth_client, conversation, "x" * 2000).status_code == 201
+
+    def test_asks_are_throttled_per_user(self, auth_client, other_client, conversation, fake_llm, settings, shop):
+        settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "ask": "2/min"}
+        assert ask_turn(auth_client, conversation, "one").status_code == 201
+        assert ask_turn(auth_client, conversation, "two").status_code == 201
+        response = ask_turn(auth_client, conversation, "three")
+        assert response.status_code == 429 and response["Retry-After"]
+        assert response.json()["code"] == "throttled"
+        oneshot = auth_client.post("/api/chat/", {"question": "four", "datasource": shop.pk}, format="json")
+        assert oneshot.status_code == 429
+        assert auth_client.get(f"/api/conversations/{conversation['id']}/messages/").status_code == 200
+        assert Message.objects.count() == 2
+
+
+class TestOneShot:
+    def test_creates_a_conversation_then_continues_it(self, auth_client, shop, fake_llm):
+        response = auth_client.post(
+            "/api/chat/", {"question": "How many customers?", "datasource": shop.pk}, format="json"
+        )
+        assert response.status_code == 201, response.content
+        turn = response.json()
+        assert set(turn) == TURN_KEYS and turn["result"]["rows"] == [[3]]
+        conversation = auth_client.get(f"/api/conversations/{turn['conversation']}/").json()
+        assert conversation["title"] == "How many customers?" and conversation["message_count"] == 1
+
+        follow = auth_client.post(
+            "/api/chat/", {"question": "And products?", "conversation": turn["conversation"]}, format="json"
+        ).json()
+        assert follow["conversation"] == turn["conversation"]
+        assert "How many customers?" in fake_llm.requests_for("sql")[-1].user
+        assert auth_client.get("/api/conversations/").json()["count"] == 1
+
+    def test_bad_input(self, auth_client, shop, fake_llm):
+        for payload in ({}, {"question": "Hi"}, {"question": "Hi", "datasource": 424242}, {"datasource": shop.pk}):
+            response = auth_client.post("/api/chat/", payload, format="json")
+            assert response.status_code == 400, (payload, response.content)
+        assert not Message.objects.exists()
+
+
+class TestCsv:
+    def test_csv_has_a_bom_and_korean(self, auth_client, conversation, fake_llm):
+        fake_llm.enqueue(Reply.sql("SELECT name, city FROM customers ORDER BY id"), stage="sql")
+        turn = ask_turn(auth_client, conversation, "Names and cities").json()
+        response = auth_client.get(f"/api/messages/{turn['id']}/csv/")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        assert "attachment" in response["Content-Disposition"]
+        raw = response.content
+        assert raw.startswith(b"\xef\xbb\xbf")
+        lines = raw.decode("utf-8-sig").splitlines()
+        assert lines == ["name,city", "김민준,Seoul", "Ana Lima,Busan", "Tom Reed,Seoul"]
+
+    def test_formula_like_cells_stay_text(self, auth_client, conversation, fake_llm):
+        fake_llm.enqueue(Reply.sql("SELECT '=HYPERLINK(\"x\")' AS cell, -5 AS n"), stage="sql")
+        turn = ask_turn(auth_client, conversation, "cells").json()
+        lines = auth_client.get(f"/api/messages/{turn['id']}/csv/").content.decode("utf-8-sig").splitlines()
+        assert lines[1] == '"\'=HYPERLINK(""x"")",-5'

@@ -1,53 +1,12 @@
-"""Asking through the real openai SDK against the fake LLM server: answers, context, repair, errors, guard."""
+"""The answer pipeline through the real openai SDK and the fake LLM server: answers, context, repair, errors, guard."""
 
 import pytest
 
-from chat.models import Message
-from tests.chat.conftest import SHOP_SQL, sqlite_rows
+from tests.chat.conftest import SHOP_SQL, TURN_KEYS, conversation_source, expect_failed_turn, sqlite_rows, stored
+from tests.chat.conftest import ask_turn as ask
 from tests.fake_llm import Reply
 
 pytestmark = pytest.mark.django_db
-
-TURN_KEYS = {
-    "id",
-    "conversation",
-    "question",
-    "sql",
-    "status",
-    "error",
-    "result",
-    "summary",
-    "model",
-    "attempts",
-    "timings",
-    "created_at",
-    "_links",
-}
-
-
-def ask(client, conversation, payload, **headers):
-    if isinstance(payload, str):
-        payload = {"question": payload}
-    return client.post(f"/api/conversations/{conversation['id']}/messages/", payload, format="json", **headers)
-
-
-def stored(turn_id) -> Message:
-    return Message.objects.get(pk=turn_id)
-
-
-def expect_failed_turn(response, http_status, code, status="error"):
-    """A 5xx/422 answer: the error shape plus the stored turn, which is the conversation's newest message."""
-    assert response.status_code == http_status, response.content
-    body = response.json()
-    assert body["code"] == code and body["detail"]
-    turn = body["turn"]
-    assert set(turn) == TURN_KEYS
-    assert turn["status"] == status
-    assert turn["error"]["code"] == code and turn["error"]["message"] == body["detail"]
-    message = stored(turn["id"])
-    assert (message.status, message.error_code) == (status, code)
-    assert message.conversation.messages.order_by("-id").first() == message
-    return turn
 
 
 class TestAnswer:
@@ -135,12 +94,6 @@ class TestAnswer:
             "row_count": 2,
             "truncated": True,
         }
-
-
-def conversation_source(conversation):
-    from datasources.models import DataSource
-
-    return DataSource.objects.get(pk=conversation["datasource"]["id"])
 
 
 class TestContext:
@@ -313,82 +266,3 @@ class TestDatasourceFailures:
         turn = response.json()
         assert turn["status"] == "error" and turn["error"]["code"] == "sql_timeout"
         assert not fake_llm.requests_for("repair")
-
-
-class TestInput:
-    @pytest.mark.parametrize(
-        "payload",
-        [
-            {},
-            {"question": ""},
-            {"question": "   "},
-            {"question": "x" * 2001},
-            {"question": ["a"]},
-            {"summarize": "maybe"},
-        ],
-    )
-    def test_bad_input_is_a_400_and_stores_nothing(self, auth_client, conversation, fake_llm, payload):
-        response = ask(auth_client, conversation, payload)
-        assert response.status_code == 400, response.content
-        assert response.json()["code"] and response.json()["detail"]
-        assert not Message.objects.exists() and not fake_llm.requests
-
-    def test_a_question_of_exactly_the_limit_is_accepted(self, auth_client, conversation, fake_llm):
-        assert ask(auth_client, conversation, "x" * 2000).status_code == 201
-
-    def test_asks_are_throttled_per_user(self, auth_client, other_client, conversation, fake_llm, settings, shop):
-        settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "ask": "2/min"}
-        assert ask(auth_client, conversation, "one").status_code == 201
-        assert ask(auth_client, conversation, "two").status_code == 201
-        response = ask(auth_client, conversation, "three")
-        assert response.status_code == 429 and response["Retry-After"]
-        assert response.json()["code"] == "throttled"
-        oneshot = auth_client.post("/api/chat/", {"question": "four", "datasource": shop.pk}, format="json")
-        assert oneshot.status_code == 429
-        assert auth_client.get(f"/api/conversations/{conversation['id']}/messages/").status_code == 200
-        assert Message.objects.count() == 2
-
-
-class TestOneShot:
-    def test_creates_a_conversation_then_continues_it(self, auth_client, shop, fake_llm):
-        response = auth_client.post(
-            "/api/chat/", {"question": "How many customers?", "datasource": shop.pk}, format="json"
-        )
-        assert response.status_code == 201, response.content
-        turn = response.json()
-        assert set(turn) == TURN_KEYS and turn["result"]["rows"] == [[3]]
-        conversation = auth_client.get(f"/api/conversations/{turn['conversation']}/").json()
-        assert conversation["title"] == "How many customers?" and conversation["message_count"] == 1
-
-        follow = auth_client.post(
-            "/api/chat/", {"question": "And products?", "conversation": turn["conversation"]}, format="json"
-        ).json()
-        assert follow["conversation"] == turn["conversation"]
-        assert "How many customers?" in fake_llm.requests_for("sql")[-1].user
-        assert auth_client.get("/api/conversations/").json()["count"] == 1
-
-    def test_bad_input(self, auth_client, shop, fake_llm):
-        for payload in ({}, {"question": "Hi"}, {"question": "Hi", "datasource": 424242}, {"datasource": shop.pk}):
-            response = auth_client.post("/api/chat/", payload, format="json")
-            assert response.status_code == 400, (payload, response.content)
-        assert not Message.objects.exists()
-
-
-class TestCsv:
-    def test_csv_has_a_bom_and_korean(self, auth_client, conversation, fake_llm):
-        fake_llm.enqueue(Reply.sql("SELECT name, city FROM customers ORDER BY id"), stage="sql")
-        turn = ask(auth_client, conversation, "Names and cities").json()
-        response = auth_client.get(f"/api/messages/{turn['id']}/csv/")
-        assert response.status_code == 200
-        assert response["Content-Type"].startswith("text/csv")
-        assert "attachment" in response["Content-Disposition"]
-        raw = response.content
-        assert raw.startswith(b"\xef\xbb\xbf")
-        lines = raw.decode("utf-8-sig").splitlines()
-        assert lines == ["name,city", "김민준,Seoul", "Ana Lima,Busan", "Tom Reed,Seoul"]
-
-    def test_formula_like_cells_stay_text(self, auth_client, conversation, fake_llm):
-        fake_llm.enqueue(Reply.sql("SELECT '=HYPERLINK(\"x\")' AS cell, -5 AS n"), stage="sql")
-        turn = ask(auth_client, conversation, "cells").json()
-        lines = auth_client.get(f"/api/messages/{turn['id']}/csv/").content.decode("utf-8-sig").splitlines()
-        assert lines[1] == '"\'=HYPERLINK(""x"")",-5'
