@@ -49,6 +49,12 @@ class RegistrationRefused(DatasourceError):
     code = "datasource_refused"
     default_message = "These connection settings are not allowed."
 
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None):
+        super().__init__(message, code=code)
+        self.field = field
+        # The API's error shape names the offending field so forms can show the message next to it.
+        self.extra = {"errors": {field: [self.message]}} if field else None
+
 
 class ConnectionFailed(DatasourceError):
     """The connection test could not reach or log in to the database (message generic on purpose)."""

@@ -25,13 +25,13 @@ def validate_host(host: str, *, exempt: bool) -> str:
     """Return the normalised host, or raise RegistrationRefused if it is malformed or not allowed."""
     host = (host or "").strip()
     if not host or not _HOST_RE.match(host) or "," in host:
-        raise RegistrationRefused("Enter a valid host name or IP address.")
+        raise RegistrationRefused("Enter a valid host name or IP address.", field="host")
     host = host.strip("[]")
     if exempt:
         return host
     allowed = [pattern.strip().lower() for pattern in settings.DATASOURCE_ALLOWED_HOSTS if pattern.strip()]
     if not any(fnmatch.fnmatchcase(host.lower(), pattern) for pattern in allowed):
-        raise RegistrationRefused("This host is not in the list of allowed datasource hosts.")
+        raise RegistrationRefused("This host is not in the list of allowed datasource hosts.", field="host")
     return host
 
 
@@ -40,7 +40,7 @@ def validate_port(port) -> None:
     if port in (None, ""):
         return
     if not isinstance(port, int) or not 0 < port < 65536:
-        raise RegistrationRefused("Enter a port between 1 and 65535.")
+        raise RegistrationRefused("Enter a port between 1 and 65535.", field="port")
 
 
 def sqlite_root() -> Path:
@@ -51,16 +51,22 @@ def sqlite_root() -> Path:
 def check_sqlite_path_shape(relative: str) -> PurePosixPath:
     """Refuse absolute paths, `..`, URI syntax and odd characters before the file system is touched."""
     if not isinstance(relative, str) or not relative.strip():
-        raise RegistrationRefused("Enter the SQLite file's path relative to the datasource folder.")
+        raise RegistrationRefused(
+            "Enter the SQLite file's path relative to the datasource folder.", field="sqlite_path"
+        )
     if relative != relative.strip() or any(ch in relative for ch in ("\x00", "?", "#", "\\")) or len(relative) > 400:
-        raise RegistrationRefused("The SQLite path contains characters that are not allowed.")
+        raise RegistrationRefused("The SQLite path contains characters that are not allowed.", field="sqlite_path")
     if relative.lower().startswith("file:") or ":" in relative:
-        raise RegistrationRefused("URIs are not allowed; give a path relative to the datasource folder.")
+        raise RegistrationRefused(
+            "URIs are not allowed; give a path relative to the datasource folder.", field="sqlite_path"
+        )
     if relative.startswith(("/", "~")) or PureWindowsPath(relative).is_absolute() or os.path.isabs(relative):
-        raise RegistrationRefused("Absolute paths are not allowed; give a path relative to the datasource folder.")
+        raise RegistrationRefused(
+            "Absolute paths are not allowed; give a path relative to the datasource folder.", field="sqlite_path"
+        )
     path = PurePosixPath(relative)
     if any(part in ("..", "") for part in path.parts) or ".." in relative.split("/"):
-        raise RegistrationRefused("'..' is not allowed in a SQLite path.")
+        raise RegistrationRefused("'..' is not allowed in a SQLite path.", field="sqlite_path")
     return path
 
 
@@ -78,11 +84,11 @@ def resolve_sqlite_path(relative: str) -> Path:
     except (FileNotFoundError, NotADirectoryError, RuntimeError, OSError):
         raise DatasourceUnavailable("The SQLite file does not exist in the datasource folder.")
     if not resolved.is_relative_to(root) or resolved == root:
-        raise RegistrationRefused("The SQLite path must stay inside the datasource folder.")
+        raise RegistrationRefused("The SQLite path must stay inside the datasource folder.", field="sqlite_path")
     if not resolved.is_file():
         raise DatasourceUnavailable("The SQLite file does not exist in the datasource folder.")
     if _is_app_sqlite_file(resolved):
-        raise RegistrationRefused(_APP_DB_MESSAGE)
+        raise RegistrationRefused(_APP_DB_MESSAGE, field="sqlite_path")
     return resolved
 
 
@@ -168,9 +174,9 @@ def check_datasource(datasource) -> Path | None:
     validate_host(datasource.host, exempt=host_exempt(datasource))
     validate_port(datasource.port)
     if getattr(datasource, "schema", "") and not _SCHEMA_RE.match(datasource.schema):
-        raise RegistrationRefused("Enter a plain schema name.")
+        raise RegistrationRefused("Enter a plain schema name.", field="schema")
     if not datasource.database:
-        raise RegistrationRefused("Enter the database name.")
+        raise RegistrationRefused("Enter the database name.", field="database")
     if is_app_database(datasource.engine, datasource.host, datasource.port, datasource.database):
-        raise RegistrationRefused(_APP_DB_MESSAGE)
+        raise RegistrationRefused(_APP_DB_MESSAGE, field="database")
     return None

@@ -41,7 +41,7 @@ def _check_rules(datasource: DataSource) -> None:
     try:
         check_datasource(datasource)
     except DatasourceUnavailable:
-        raise RegistrationRefused("The SQLite file does not exist in the datasource folder.")
+        raise RegistrationRefused("The SQLite file does not exist in the datasource folder.", field="sqlite_path")
 
 
 def datasource_create(

@@ -153,14 +153,16 @@ def test_register_validation_errors_have_the_error_shape(auth_client, payload, f
 
 
 def test_register_refusals_are_400_with_a_code(auth_client):
-    for payload in (
-        {"name": "x", "engine": "sqlite", "sqlite_path": "../../etc/passwd"},
-        {"name": "x", "engine": "sqlite", "sqlite_path": "missing.sqlite3"},
-        {"name": "x", "engine": "postgresql", "host": "169.254.169.254", "database": "d"},
+    for payload, field in (
+        ({"name": "x", "engine": "sqlite", "sqlite_path": "../../etc/passwd"}, "sqlite_path"),
+        ({"name": "x", "engine": "sqlite", "sqlite_path": "missing.sqlite3"}, "sqlite_path"),
+        ({"name": "x", "engine": "postgresql", "host": "169.254.169.254", "database": "d"}, "host"),
     ):
         response = auth_client.post(LIST_URL, payload, format="json")
         assert response.status_code == 400
-        assert response.json()["code"] == "datasource_refused"
+        body = response.json()
+        assert body["code"] == "datasource_refused"
+        assert body["errors"] == {field: [body["detail"]]}
     assert not DataSource.objects.exists()
 
 

@@ -111,6 +111,7 @@ def test_seed_demo_loads_postgres_with_comments(db, postgres_database):
     assert DataSource.objects.filter(engine="postgresql", is_demo=True).count() == 4
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_seed_demo_refuses_the_app_database(db, settings):
     from django.core.management.base import CommandError
 

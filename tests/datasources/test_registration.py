@@ -85,6 +85,7 @@ def test_subfolder_inside_the_folder_is_fine(user):
     assert executor.execute(datasource, "SELECT x FROM t").rows == [[1]]
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_the_app_database_is_refused_by_file_identity(user, settings, tmp_path):
     app_db = tmp_path / "app.sqlite3"
     sqlite3.connect(app_db).executescript(TINY)
@@ -150,6 +151,7 @@ def test_host_rule_applies_again_at_connect(user, settings):
         executor.execute(datasource, "SELECT 1")
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_the_app_database_is_refused_for_network_engines(user, settings):
     settings.DATABASES = {
         **settings.DATABASES,
