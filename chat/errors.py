@@ -55,6 +55,8 @@ class TurnFailed(DomainError):
 # HTTP status of an ask per stored `error_code`; anything else is 201 (see DESIGN.md §3.5).
 TURN_HTTP_STATUS = {
     "datasource_unavailable": status.HTTP_502_BAD_GATEWAY,
+    # The datasource's settings broke the connection rules when it was opened (checked at every connect).
+    "datasource_refused": status.HTTP_502_BAD_GATEWAY,
     LLMTimeout.code: LLMTimeout.status_code,
     LLMUnavailable.code: LLMUnavailable.status_code,
     LLMBadOutput.code: LLMBadOutput.status_code,

@@ -20,7 +20,7 @@ from chat.errors import LLMError
 from chat.llm import Completion, LLMClient, LLMRequest, get_client
 from chat.models import Message
 from chat.offline import is_korean
-from chat.replies import parse_sql, parse_tables
+from chat.replies import parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
 from datasources.errors import DatasourceError, GuardRejected, QueryFailed
@@ -249,7 +249,7 @@ def summarize(
         stage=prompts.STAGE_SUMMARY, messages=summary_messages(question, result), question=question, result=result
     )
     on_delta = (lambda delta: emit("summary", {"delta": delta})) if streaming else None
-    return _ask(client, request, tally, on_delta=on_delta).text.strip()
+    return strip_thinking(_ask(client, request, tally, on_delta=on_delta).text)
 
 
 # -- the whole turn --------------------------------------------------------------------------

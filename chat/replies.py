@@ -7,6 +7,8 @@ import re
 
 from chat.errors import LLMBadOutput
 
+# Reasoning models served through OpenAI-compatible servers often prefix their answer with a think block.
+THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 FENCED = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n(.*?)```", re.DOTALL)
 # Bare replies must look like a statement; what kind of statement is the guard's decision, not ours.
 QUERY_START = re.compile(
@@ -27,6 +29,11 @@ def _from_json(text: str) -> str | None:
     return None
 
 
+def strip_thinking(reply: str) -> str:
+    """The reply without a leading `<think>…</think>` block."""
+    return THINKING.sub("", reply or "").strip()
+
+
 def parse_sql(reply: str) -> str:
     """The one SQL query in a model reply, or `LLMBadOutput`.
 
@@ -34,7 +41,7 @@ def parse_sql(reply: str) -> str:
     fenced as ```json), or bare text that starts like a SQL statement. Whether the
     statement may run is decided by the guard, so a write is returned here too.
     """
-    text = (reply or "").strip()
+    text = strip_thinking(reply)
     candidate = None
     if text.startswith("{"):
         candidate = _from_json(text)

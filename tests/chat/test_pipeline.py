@@ -146,6 +146,7 @@ class TestReplyParsing:
             "SELECT COUNT(*) AS n FROM customers",
             '{"sql": "SELECT COUNT(*) AS n FROM customers"}',
             '```json\n{"sql": "SELECT COUNT(*) AS n FROM customers"}\n```',
+            "<think>Maybe SELECT * FROM orders?\n```sql\nSELECT 1\n```</think>\nSELECT COUNT(*) AS n FROM customers",
         ],
     )
     def test_accepted_reply_forms(self, auth_client, conversation, fake_llm, reply):
@@ -253,6 +254,17 @@ class TestDatasourceFailures:
         source = conversation_source(conversation)
         (settings.DATASOURCE_SQLITE_DIR / source.sqlite_path).unlink()
         expect_failed_turn(ask(auth_client, conversation, "How many customers?"), 502, "datasource_unavailable")
+
+    def test_a_file_moved_outside_the_datasource_folder_is_refused(
+        self, auth_client, conversation, fake_llm, settings, tmp_path
+    ):
+        source = conversation_source(conversation)
+        path = settings.DATASOURCE_SQLITE_DIR / source.sqlite_path
+        outside = tmp_path / "outside.sqlite3"
+        path.rename(outside)
+        path.symlink_to(outside)
+        turn = expect_failed_turn(ask(auth_client, conversation, "How many customers?"), 502, "datasource_refused")
+        assert turn["result"]["rows"] == []
 
     def test_statement_timeout_is_stored_as_sql_timeout(self, auth_client, conversation, fake_llm, settings):
         settings.SQL_TIMEOUT_SECONDS = 0.2
