@@ -27,6 +27,7 @@ const els = {
   send: $("#send"),
   deleteButton: $("#delete-conversation"),
   announcer: $("#announcer"),
+  sqlMode: $("#sql-mode"),
 };
 
 const state = { current: null, datasources: [], nextPage: null, busy: false, loadToken: 0 };
@@ -258,7 +259,9 @@ async function ensureConversation() {
   return conversation;
 }
 
-async function ask(question) {
+/** Ask a question, or with `asSql` run the text as SQL (it goes through the same guard). */
+async function ask(text, { asSql = false } = {}) {
+  const question = asSql ? "" : text;
   setBusy(true);
   let conversation;
   try {
@@ -270,15 +273,15 @@ async function ask(question) {
   }
   els.picker.hidden = true;
   if (els.thread.querySelector(".welcome, .empty")) els.thread.replaceChildren();
-  setHeading(conversation.title || question, conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
-  const view = new TurnView({ question, live: true });
+  setHeading(conversation.title || text, conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+  const view = new TurnView({ question, sql: asSql ? text : "", live: true });
   els.thread.append(view.node);
   view.node.scrollIntoView({ block: "start" });
 
   let finished = false;
   const path = linkHref(conversation, "ask") || `conversations/${conversation.id}/messages/`;
   try {
-    await stream(path, { question }, (event, data) => {
+    await stream(path, asSql ? { sql: text } : { question }, (event, data) => {
       if (event === "stage") view.setStage(data.stage);
       else if (event === "sql") view.setSql(data.sql);
       else if (event === "result") { view.setResult(data); view.node.scrollIntoView({ block: "start" }); }
@@ -371,7 +374,14 @@ function submit() {
   if (!state.current && !selectedDatasource()) { toast("Choose a datasource first.", "error"); els.select.focus(); return; }
   els.question.value = "";
   autoGrow();
-  ask(question);
+  ask(question, { asSql: els.sqlMode.checked });
+}
+
+function syncSqlMode() {
+  const on = els.sqlMode.checked;
+  els.question.classList.toggle("sql-input", on);
+  els.question.placeholder = on ? "SELECT … (runs read-only, checked like every query)" : "Ask a question…";
+  els.question.setAttribute("aria-label", on ? "SQL to run" : "Your question");
 }
 
 // --- start --------------------------------------------------------------------------
@@ -388,6 +398,8 @@ async function start() {
     }
   });
   els.question.addEventListener("input", autoGrow);
+  els.sqlMode.addEventListener("change", () => { syncSqlMode(); els.question.focus(); });
+  syncSqlMode();
   els.newChat.addEventListener("click", () => { newChat(); closeSidebar(); });
   els.more.addEventListener("click", () => loadSidebar({ append: true }));
   els.deleteButton.addEventListener("click", deleteCurrent);

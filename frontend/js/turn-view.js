@@ -83,13 +83,14 @@ function sqlBlock(sql, open = false) {
 export class TurnView {
   constructor({ question, sql, live = false }) {
     this.answer = el("div", { class: "answer" });
-    this.node = el("article", { class: "turn", "aria-label": "Question and answer" },
-      el("div", { class: "question" }, el("p", { class: "bubble" }, question || (sql ? "Run SQL" : ""))),
-      this.answer);
-    if (live) this.startLive();
+    const bubble = question
+      ? el("p", { class: "bubble" }, question)
+      : el("p", { class: "bubble bubble-sql", title: "SQL run directly" }, sql || "");
+    this.node = el("article", { class: "turn", "aria-label": "Question and answer" }, el("div", { class: "question" }, bubble), this.answer);
+    if (live) this.startLive(question ? "sql" : "execute");
   }
 
-  startLive() {
+  startLive(firstStage) {
     this.steps = new Map();
     const list = el("ol", { class: "progress", "aria-label": "Progress" }, STAGES.map((stage) => {
       const item = el("li", { class: "step", dataset: { stage: stage.key } }, el("span", { class: "step-dot", "aria-hidden": "true" }), stage.label);
@@ -100,10 +101,12 @@ export class TurnView {
     this.liveResult = el("div");
     this.liveSummary = el("p", { class: "summary summary-live" });
     replace(this.answer, el("div", { class: "answer-card" }, list, this.liveSummary, this.liveSql, this.liveResult));
-    this.setStage("sql");
+    if (firstStage !== "sql") this.steps.get("sql").remove();
+    this.setStage(firstStage);
   }
 
   setStage(key) {
+    if (!this.steps.has(key) || !this.steps.get(key).isConnected) return;
     let reached = false;
     for (const [stage, item] of [...this.steps.entries()].reverse()) {
       if (stage === key) { reached = true; item.className = "step step-active"; item.setAttribute("aria-current", "step"); continue; }

@@ -185,3 +185,24 @@ def test_history_delete_all_and_paging(page, site, user, sqlite_datasource):
     page.get_by_role("dialog").get_by_role("button", name="Delete all").click()
     expect(page.locator(".empty-title")).to_have_text("No conversations yet.")
     assert Conversation.objects.filter(owner=user).count() == 0
+
+
+def test_run_sql_directly_and_see_the_guard_refuse_a_write(page, site, user, sqlite_datasource):
+    sqlite_datasource(user, SALES, name="shop")
+    sign_in(page, site, user)
+    page.get_by_label("Datasource").select_option(label="shop")
+    page.get_by_label("Run SQL directly").check()
+    box = page.get_by_label("SQL to run")
+    box.fill("SELECT city, orders FROM sales WHERE revenue > 2000 ORDER BY city")
+    box.press("Enter")
+    turn = page.locator("article.turn").last
+    expect(turn).to_have_attribute("data-status", "ok")
+    expect(turn.locator(".bubble-sql")).to_contain_text("SELECT city, orders")
+    expect(turn.locator(".result-table tbody tr")).to_have_count(3)
+
+    box.fill("DELETE FROM sales")
+    box.press("Enter")
+    refused = page.locator("article.turn").nth(1)
+    expect(refused).to_have_attribute("data-status", "rejected")
+    expect(refused.locator(".turn-error .error-title")).to_have_text("The safety check refused this SQL")
+    page.shots("sql-mode")
