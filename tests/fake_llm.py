@@ -250,6 +250,8 @@ class FakeLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle on, delayed ACKs add ~40 ms per reply.
+            disable_nagle_algorithm = True
 
             def log_message(self, format, *args):  # noqa: A002 - stdlib signature
                 pass
