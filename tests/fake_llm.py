@@ -156,6 +156,13 @@ def default_reply(request: RecordedRequest) -> str:
     return "OK"
 
 
+class _Server(ThreadingHTTPServer):
+    """Threaded server with a listen backlog for bursts of concurrent requests (the default is 5)."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -171,8 +178,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._counter = 0
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # -- control -----------------------------------------------------------------
