@@ -38,11 +38,72 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.deploy.stack import Stack, make_stack  # noqa: E402
-from tests.fake_llm import FakeLLM  # noqa: E402
 
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
+SECTIONS = ("list", "queries", "asks", "million")
+
+
+# --- the fake LLM, in its own process so it never competes with the load generator for a GIL ---------
+
+FAKE_LLM_PROCESS = r"""
+import sys
+from http.server import ThreadingHTTPServer
+from tests.fake_llm import FakeLLM
+# A real LLM endpoint takes a burst of new connections; the stdlib's listen backlog
+# of 5 would drop SYNs and add a 1 s retransmit to some asks of the wave.
+ThreadingHTTPServer.request_queue_size = 256
+fake = FakeLLM().start()
+print(fake.base_url, flush=True)
+for line in sys.stdin:
+    command, _, value = line.strip().partition(" ")
+    if command == "latency":
+        fake.latency = float(value)
+    elif command == "reset":
+        fake.reset()
+    elif command == "count":
+        pass
+    print(len(fake.requests), flush=True)
+fake.stop()
+"""
+
+
+class FakeLLMProcess:
+    """tests.fake_llm's server in a subprocess, driven over stdin: latency, reset, request count."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", FAKE_LLM_PROCESS],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.base_url = self.proc.stdout.readline().strip()
+
+    def _send(self, line: str) -> int:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def set_latency(self, seconds: float) -> None:
+        self._send(f"latency {seconds}")
+
+    def reset(self) -> None:
+        """Forget recorded requests; latency back to zero."""
+        self._send("reset")
+
+    def count(self) -> int:
+        """Requests received since the last reset."""
+        return self._send("count")
+
+    def stop(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -192,7 +253,7 @@ def ask(session: requests.Session, api: str, conversation_id: int, question: str
     return response, time.perf_counter() - t0
 
 
-def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLM, *, asks: int) -> dict:
+def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLMProcess, *, asks: int) -> dict:
     """Sequential asks with a zero-latency LLM.
 
     Reports the wall clock through nginx, the turn's stored `total_ms`, the
@@ -216,7 +277,7 @@ def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLM, *, asks
         total.append((timings.get("total_ms") or 0) / 1000)
         overhead.append(((timings.get("total_ms") or 0) - (timings.get("llm_ms") or 0)) / 1000)
         wall_overhead.append(seconds - (timings.get("llm_ms") or 0) / 1000)
-    calls = len(llm.requests) / max(1, asks + 5)
+    calls = llm.count() / max(1, asks + 5)
     return {
         "statuses": statuses,
         "llm_calls_per_ask": round(calls, 2),
@@ -227,18 +288,19 @@ def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLM, *, asks
     }
 
 
-def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, llm: FakeLLM, *, n: int) -> dict:
+def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, llm: FakeLLMProcess, *, n: int) -> dict:
     """`n` asks at once against a 1 s LLM: efficiency = ideal / actual, and a login during the wave."""
     latency = 1.0
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     conversations = [new_conversation(session, api, datasource_id) for _ in range(n)]
     llm.reset()
-    llm.latency = latency
+    llm.set_latency(latency)
     # One ask alone first: how many LLM calls an ask makes, and its time.
     response, single = ask(session, api, new_conversation(session, api, datasource_id), "How many rows?")
-    calls_per_ask = len(llm.requests)
+    calls_per_ask = llm.count()
     results: list[tuple[int, float]] = []
+    timings: list[dict] = []
     lock = threading.Lock()
 
     def one(conversation_id: int) -> None:
@@ -247,6 +309,8 @@ def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, 
         r, seconds = ask(s, api, conversation_id, "How many rows?")
         with lock:
             results.append((r.status_code, seconds))
+            if r.status_code == 201:
+                timings.append(r.json().get("timings") or {})
 
     threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
     start = time.perf_counter()
@@ -259,7 +323,7 @@ def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, 
     for thread in threads:
         thread.join()
     actual = time.perf_counter() - start
-    llm.latency = 0.0
+    llm.set_latency(0.0)
     ideal = calls_per_ask * latency
     return {
         "asks": n,
@@ -272,6 +336,9 @@ def slow_wave(api: str, token: str, login: tuple[str, str], datasource_id: int, 
         "ok": sum(code == 201 for code, _ in results),
         "statuses": sorted({code for code, _ in results}),
         "ask": summary_ms([s for _, s in results]),
+        # Where an ask's time went: inside the turn (LLM calls, the rest), and before/after it.
+        "turn_total": summary_ms([t.get("total_ms", 0) / 1000 for t in timings]),
+        "turn_llm": summary_ms([t.get("llm_ms", 0) / 1000 for t in timings]),
         "login_during_wave_ms": round(login_seconds * 1000, 1),
         "login_status": login_response.status_code,
     }
@@ -360,6 +427,25 @@ def verdict(ok: bool | None) -> str:
 
 def print_table(report: dict) -> None:
     rows: list[tuple[str, str, str, str]] = []
+    if "history_list" in report:
+        rows.extend(throughput_rows(report))
+    if "queries" in report:
+        rows.extend(query_rows(report))
+    rows.extend(ask_rows(report))
+    rows.extend(million_rows_table(report))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
+    print()
+    print(
+        f"chatAPI bench — {report['stack']['database']} app database, uWSGI {report['stack']['uwsgi']}, "
+        f"{report['stack']['cpus']} CPUs"
+    )
+    for row in rows:
+        print("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+    print()
+
+
+def throughput_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
     lst, base = report["history_list"], report["auth_user"]
     rows.append(
         (
@@ -379,6 +465,11 @@ def print_table(report: dict) -> None:
     )
     ratio = report["list_vs_baseline_ratio"]
     rows.append(("  baseline / list throughput", f"{ratio}x", "budget: within 2x", verdict(ratio <= 2)))
+    return rows
+
+
+def query_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
     qc = report["queries"]
     for kind in ("conversations", "messages"):
         small, large = qc.get(f"{kind}_small", {}), qc.get(f"{kind}_large", {})
@@ -391,6 +482,11 @@ def print_table(report: dict) -> None:
                 verdict(same),
             )
         )
+    return rows
+
+
+def ask_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
     ov = report.get("ask_overhead")
     if ov:
         so = ov["server_overhead"]
@@ -425,6 +521,11 @@ def print_table(report: dict) -> None:
                 verdict(wave["login_during_wave_ms"] < 1000),
             )
         )
+    return rows
+
+
+def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
     big = report.get("million_rows", {})
     capped = big.get("capped_execute", {})
     if "rows" in capped:
@@ -448,15 +549,7 @@ def print_table(report: dict) -> None:
             )
     elif capped:
         rows.append(("1,000,000-row table, capped execute", "-", capped.get("error", "?"), "n/a"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    print()
-    print(
-        f"chatAPI bench — {report['stack']['database']} app database, uWSGI {report['stack']['uwsgi']}, "
-        f"{report['stack']['cpus']} CPUs"
-    )
-    for row in rows:
-        print("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
-    print()
+    return rows
 
 
 # --- main ---------------------------------------------------------------------------------------------
@@ -468,10 +561,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads for throughput")
     parser.add_argument("--asks", type=int, default=60, help="sequential asks for the overhead figure")
     parser.add_argument("--wave", type=int, default=32, help="concurrent asks against the 1 s LLM")
-    parser.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-row query")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})",
+    )
     args = parser.parse_args()
+    sections = {name.strip() for name in args.only.split(",") if name.strip()}
 
-    llm = FakeLLM(latency=0.0).start()
+    llm = FakeLLMProcess()
     keys = {"SECRET_KEY": secrets.token_urlsafe(50)}
     from cryptography.fernet import Fernet
 
@@ -508,30 +606,34 @@ def main() -> int:
             [Message(conversation=one, question=f"q{i}", status="ok") for i in range(create_history_messages)]
         )
 
-        print("bench: throughput, GET /api/auth/user/ and GET /api/conversations/ side by side ...", flush=True)
-        rounds = {"auth_user": [], "history_list": []}
-        urls = {"auth_user": f"{api}/api/auth/user/", "history_list": f"{api}/api/conversations/?per-page=20"}
-        for _ in range(2):
-            for name, url in urls.items():
-                rounds[name].append(load(url, token, requests_total=args.requests // 2, concurrency=args.concurrency))
-        for name, runs in rounds.items():
-            best = max(runs, key=lambda r: r["rps"])
-            report[name] = {**best, "runs": runs}
-        report["list_vs_baseline_ratio"] = round(report["auth_user"]["rps"] / report["history_list"]["rps"], 2)
+        if "list" in sections:
+            print("bench: throughput, GET /api/auth/user/ and GET /api/conversations/ side by side ...", flush=True)
+            rounds = {"auth_user": [], "history_list": []}
+            urls = {"auth_user": f"{api}/api/auth/user/", "history_list": f"{api}/api/conversations/?per-page=20"}
+            for _ in range(2):
+                for name, url in urls.items():
+                    rounds[name].append(
+                        load(url, token, requests_total=args.requests // 2, concurrency=args.concurrency)
+                    )
+            for name, runs in rounds.items():
+                best = max(runs, key=lambda r: r["rps"])
+                report[name] = {**best, "runs": runs}
+            report["list_vs_baseline_ratio"] = round(report["auth_user"]["rps"] / report["history_list"]["rps"], 2)
 
-        small, large = 20, 100
-        report["page_sizes"] = [small, large]
-        report["queries"] = query_counts(
-            token,
-            {
-                "conversations_small": f"/api/conversations/?per-page={small}",
-                "conversations_large": f"/api/conversations/?per-page={large}",
-                "messages_small": f"/api/conversations/{one.id}/messages/?per-page={small}",
-                "messages_large": f"/api/conversations/{one.id}/messages/?per-page={large}",
-            },
-        )
+        if "queries" in sections:
+            small, large = 20, 100
+            report["page_sizes"] = [small, large]
+            report["queries"] = query_counts(
+                token,
+                {
+                    "conversations_small": f"/api/conversations/?per-page={small}",
+                    "conversations_large": f"/api/conversations/?per-page={large}",
+                    "messages_small": f"/api/conversations/{one.id}/messages/?per-page={small}",
+                    "messages_large": f"/api/conversations/{one.id}/messages/?per-page={large}",
+                },
+            )
 
-        if seeded:
+        if "asks" in sections and seeded:
             asker, ask_token = bench_user("bench-asks@example.com")
             login_user, _ = bench_user("bench-login@example.com")
             print(f"bench: {args.asks} asks with a zero-latency LLM ...", flush=True)
@@ -541,10 +643,10 @@ def main() -> int:
             report["slow_wave"] = slow_wave(
                 api, ask_token, (login_user.email, "correct-horse-battery-9"), datasource.id, llm, n=args.wave
             )
-        else:
+        elif "asks" in sections:
             report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
 
-        if not args.skip_million:
+        if "million" in sections:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)
             os.environ.update({k: stack.env[k] for k in ("DATASOURCE_SQLITE_DIR",)})
             report["million_rows"] = million_rows(stack.env["DATASOURCE_SQLITE_DIR"])
