@@ -49,11 +49,7 @@ SECTIONS = ("list", "queries", "asks", "million")
 
 FAKE_LLM_PROCESS = r"""
 import sys
-from http.server import ThreadingHTTPServer
 from tests.fake_llm import FakeLLM
-# A real LLM endpoint takes a burst of new connections; the stdlib's listen backlog
-# of 5 would drop SYNs and add a 1 s retransmit to some asks of the wave.
-ThreadingHTTPServer.request_queue_size = 256
 fake = FakeLLM().start()
 print(fake.base_url, flush=True)
 for line in sys.stdin:
