@@ -12,11 +12,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from datasources import connectors
+from datasources.errors import DatasourceUnavailable
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_DISTINCT_LIMIT = 20  # a text column with more distinct values than this gets no samples
 SAMPLES_KEPT = 5
+SAMPLE_SCAN_ROWS = 50_000
 SAMPLE_MAX_CHARS = 80
 INTROSPECTION_TIMEOUT = 60.0
 MAX_TABLES = 500
@@ -110,9 +112,10 @@ def _row_estimate(conn: Connection, schema: str, name: str) -> int | None:
 
 def _samples(conn: Connection, schema: str, table: str, column: str) -> list:
     col = _quoted(conn, column)
+    # Look at a bounded prefix of the table so huge tables cost no more than small ones.
     sql = (
-        f"SELECT DISTINCT {col} FROM {_table_ref(conn, schema, table)} "  # noqa: S608 - quoted identifiers
-        f"WHERE {col} IS NOT NULL LIMIT {SAMPLE_DISTINCT_LIMIT + 1}"
+        f"SELECT DISTINCT {col} FROM (SELECT {col} FROM {_table_ref(conn, schema, table)} "  # noqa: S608 - quoted
+        f"WHERE {col} IS NOT NULL LIMIT {SAMPLE_SCAN_ROWS}) AS sampled LIMIT {SAMPLE_DISTINCT_LIMIT + 1}"
     )
     try:
         with conn.begin_nested() if conn.dialect.name == "postgresql" else _null_context():
@@ -126,7 +129,18 @@ def _samples(conn: Connection, schema: str, table: str, column: str) -> list:
 
 
 def read_schema(datasource) -> list[TableInfo]:
-    """Return the tables and views of `datasource` with columns, keys, estimates and samples."""
+    """Return the tables and views of `datasource` with columns, keys, estimates and samples.
+
+    Raises `DatasourceUnavailable` (generic) when the database fails while its schema is read.
+    """
+    try:
+        return _read_schema(datasource)
+    except sa_exc.DBAPIError:
+        logger.info("Reading the schema of datasource %s failed.", datasource.pk)
+        raise DatasourceUnavailable("The schema could not be read from the database. Try again later.")
+
+
+def _read_schema(datasource) -> list[TableInfo]:
     schema = getattr(datasource, "schema", "") or None
     with connectors.connect(datasource, timeout=INTROSPECTION_TIMEOUT, introspection=True) as conn:
         inspector = sa.inspect(conn)
