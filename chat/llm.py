@@ -109,6 +109,9 @@ class OpenAIClient:
             raise LLMUnavailable("The language model's server could not be reached. Please try again shortly.")
         except (openai.APIResponseValidationError, json.JSONDecodeError):
             raise LLMBadOutput("The language model's reply could not be read.")
+        except openai.APIError:
+            # Anything else the SDK reports (e.g. an error event inside a stream) is the server failing us.
+            raise LLMUnavailable()
         completion.elapsed_ms = int((time.monotonic() - started) * 1000)
         return completion
 

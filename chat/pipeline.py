@@ -211,6 +211,15 @@ def execute_with_repair(
             emit("stage", {"stage": "execute"})
 
 
+SUMMARY_CELL_MAX_CHARS = 200
+
+
+def _compact(row: list) -> list:
+    """A row for the summary prompt, long text cut short so a few wide rows cannot crowd out the question."""
+    limit = SUMMARY_CELL_MAX_CHARS
+    return [value[:limit] + "…" if isinstance(value, str) and len(value) > limit else value for value in row]
+
+
 def summary_messages(question: str, result: executor.QueryResult) -> list[dict]:
     """The summary stage's messages: columns, counts and at most `LLM_SUMMARY_MAX_ROWS` rows."""
     shown = result.rows[: max(settings.LLM_SUMMARY_MAX_ROWS, 0)]
@@ -218,7 +227,7 @@ def summary_messages(question: str, result: executor.QueryResult) -> list[dict]:
         rows = prompts.SUMMARY_ROWS_SHOWN.format(
             shown=len(shown),
             row_count=result.row_count,
-            rows="\n".join(json.dumps(row, ensure_ascii=False, default=str) for row in shown),
+            rows="\n".join(json.dumps(_compact(row), ensure_ascii=False, default=str) for row in shown),
         )
     else:
         rows = prompts.SUMMARY_NO_ROWS

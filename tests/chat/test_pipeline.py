@@ -68,6 +68,12 @@ class TestAnswer:
         summary = fake_llm.requests_for("summary")[-1].user
         assert "Columns: name, price" in summary and "Row count: 5" in summary and "Mug" not in summary
 
+    def test_long_text_is_cut_short_for_the_summary_but_kept_in_the_result(self, auth_client, conversation, fake_llm):
+        turn = ask(auth_client, conversation, {"sql": "SELECT hex(zeroblob(300)) AS blob_hex"}).json()
+        assert turn["result"]["rows"] == [["0" * 600]]
+        summary = fake_llm.requests_for("summary")[-1].user
+        assert "0" * 200 + "…" in summary and "0" * 201 not in summary
+
     def test_summarize_false_skips_the_summary(self, auth_client, conversation, fake_llm):
         turn = ask(auth_client, conversation, {"question": "How many customers?", "summarize": False}).json()
         assert turn["status"] == "ok" and turn["summary"] == ""
