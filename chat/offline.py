@@ -38,7 +38,8 @@ from chat.offline_vocabulary import (
     TOP_WORDS,
     WORD,
 )
-from chat.schema_context import ColumnInfo, TableInfo, qualified, quote
+from chat.schema_context import ColumnInfo, TableInfo, qualified
+from chat.schema_context import quote as quote_name
 
 
 def is_korean(text: str) -> bool:
@@ -141,6 +142,11 @@ def _literal(value) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def quote(name: str, engine: str) -> str:
+    """Offline SQL quotes every identifier: a column may be called `order` or `count`."""
+    return quote_name(name, engine, always=True)
 
 
 class Translator:
@@ -259,7 +265,7 @@ class Translator:
         def col(column: ColumnInfo) -> str:
             return prefix + quote(column.name, self.engine)
 
-        source = qualified(table, self.engine) + (" AS t" if label else "")
+        source = qualified(table, self.engine, always=True) + (" AS t" if label else "")
         conditions = [f"{col(c)} = {_literal(v)}" for c, v in self._filters(question, table, group)]
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         values = [c for c in table.columns if c.is_numeric and not c.is_key and c is not group]
@@ -299,7 +305,7 @@ class Translator:
                 target_table, key, label_column = label
                 shown = re.sub(r"_id$", "", group.name) or label_column.name
                 source += (
-                    f" JOIN {qualified(target_table, self.engine)} AS r"
+                    f" JOIN {qualified(target_table, self.engine, always=True)} AS r"
                     f" ON {col(group)} = r.{quote(key.name, self.engine)}"
                 )
                 select = f"r.{quote(label_column.name, self.engine)} AS {quote(shown, self.engine)}"

@@ -51,20 +51,21 @@ def dialect_name(engine: str) -> str:
     return DIALECTS.get(engine, engine or "SQL")
 
 
-def quote(name: str, engine: str) -> str:
-    """An identifier quoted for `engine` when it needs quoting."""
-    if SIMPLE_IDENTIFIER.match(name):
+def quote(name: str, engine: str, *, always: bool = False) -> str:
+    """An identifier quoted for `engine` when it needs quoting (or `always`, where keywords may clash)."""
+    if not always and SIMPLE_IDENTIFIER.match(name):
         return name
     if engine == "mysql":
         return "`" + name.replace("`", "``") + "`"
     return '"' + name.replace('"', '""') + '"'
 
 
-def qualified(table: TableInfo, engine: str) -> str:
+def qualified(table: TableInfo, engine: str, *, always: bool = False) -> str:
     """The table's name, schema-qualified outside the engine's default schema."""
+    name = quote(table.name, engine, always=always)
     if table.schema and table.schema not in ("main", "public") and engine != "sqlite":
-        return f"{quote(table.schema, engine)}.{quote(table.name, engine)}"
-    return quote(table.name, engine)
+        return f"{quote(table.schema, engine, always=always)}.{name}"
+    return name
 
 
 def load_schema(datasource: DataSource) -> list[TableInfo]:
