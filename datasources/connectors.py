@@ -54,6 +54,7 @@ SQLITE_INTROSPECTION_PRAGMAS = {
     "database_list",
     "table_list",
 }
+SQLITE_MAX_VALUE_BYTES = 50 * 1024 * 1024
 SQLITE_READABLE_PRAGMAS = {"read_uncommitted"}
 _READ_ONLY_REFUSAL = "The database refused to change anything: only reading is allowed."
 
@@ -104,6 +105,8 @@ def open_sqlite(path, *, timeout: float, allow_pragmas: bool = False) -> sqlite3
     except sqlite3.Error:
         raise DatasourceUnavailable()
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    # No single value (randomblob, printf padding, group_concat) may grow past this.
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_sqlite_authorizer(allow_pragmas))
     deadline = time.monotonic() + timeout
@@ -243,6 +246,8 @@ def _run_sqlite(raw, sql: str, fetch_limit: int):
         message = str(exc)
         if "interrupted" in message:
             raise QueryTimeout()
+        if "too big" in message:
+            raise QueryFailed("A value in the result is too large to return.")
         if "not authorized" in message or "readonly" in message or "read-only" in message:
             raise GuardRejected(_READ_ONLY_REFUSAL)
         if isinstance(exc, sqlite3.ProgrammingError) and "one statement" in message:

@@ -64,6 +64,14 @@ class DataSourceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if instance.is_demo and instance.owner_id is None and not getattr(user, "is_staff", False):
+            # Shared demo sets run on the operator's servers: their addresses and logins stay private.
+            data.update({"host": "", "port": None, "username": ""})
+        return data
+
     def get_owner_is_me(self, obj) -> bool:
         return obj.owner_id is not None and obj.owner_id == getattr(self.context["request"].user, "pk", None)
 

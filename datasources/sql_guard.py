@@ -125,6 +125,7 @@ DENIED_FUNCTIONS: dict[str, set[str]] = {
         "lo_truncate",
         "lowrite",
         "loread",
+        "http",  # pgsql-http / pg_net: requests from the database server
     }
     | _COMMON_DENIED,
     "sqlite": {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "sqlar_compress"}
@@ -163,6 +164,13 @@ DENIED_PREFIXES: dict[str, tuple[str, ...]] = {
         "pg_wal_replay",
         "dblink",
         "lo_",
+        "pg_stat_reset",
+        "brin_summarize",
+        "brin_desummarize",
+        "gin_clean_pending",
+        "pg_prewarm",
+        "pg_background",
+        "http_",
     ),
     "sqlite": ("pragma_", "sqlite_dbpage", "sqlite_dbdata"),
     "mysql": (),

@@ -37,6 +37,17 @@ TestResponse = inline_serializer(
 )
 
 
+CONNECTION_FIELDS = {"host", "port", "database", "username", "password", "sqlite_path"}
+
+
+def _try_introspect(datasource) -> None:
+    """Read the schema right after registering or reconnecting; a failure leaves it for a later "introspect"."""
+    try:
+        services.datasource_introspect(datasource=datasource)
+    except DatasourceError as exc:
+        logger.info("Schema of datasource %s not read yet (%s).", datasource.pk, exc.code)
+
+
 class DataSourceListView(GenericAPIView):
     """GET: a page of the datasources the user may use (own + demo). POST: register one."""
 
@@ -56,11 +67,7 @@ class DataSourceListView(GenericAPIView):
         serializer = DataSourceWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         datasource = services.datasource_create(owner=request.user, **serializer.validated_data)
-        try:
-            services.datasource_introspect(datasource=datasource)
-        except DatasourceError as exc:
-            # Registered anyway: the user can fix the database and press "introspect" later.
-            logger.info("Schema of new datasource %s not read yet (%s).", datasource.pk, exc.code)
+        _try_introspect(datasource)
         datasource = selectors.datasource_get(user=request.user, pk=datasource.pk)
         return Response(DataSourceSerializer(datasource, context={"request": request}).data, status=201)
 
@@ -79,7 +86,10 @@ class DataSourceDetailView(GenericAPIView):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         serializer = DataSourceUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.datasource_update(datasource=datasource, user=request.user, **serializer.validated_data)
+        changes = serializer.validated_data
+        services.datasource_update(datasource=datasource, user=request.user, **changes)
+        if CONNECTION_FIELDS & set(changes):
+            _try_introspect(datasource)
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         return Response(DataSourceSerializer(datasource, context={"request": request}).data)
 

@@ -342,3 +342,31 @@ def test_openapi_schema_lists_the_endpoints(api_client):
     response = api_client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert "/api/datasources/{id}/schema/" in response.content.decode()
+
+
+def test_demo_server_details_stay_private(auth_client, make_user):
+    from datasources.services import datasource_create
+
+    demo = datasource_create(
+        owner=None,
+        name="pg demo",
+        engine="postgresql",
+        host="10.1.2.3",
+        port=5432,
+        database="demo",
+        username="postgres",
+        password="pw",
+        is_demo=True,
+    )
+    body = auth_client.get(f"{LIST_URL}{demo.pk}/").json()
+    assert (body["host"], body["port"], body["username"], body["database"]) == ("", None, "", "demo")
+    staff = bearer_client(make_user(is_staff=True)).get(f"{LIST_URL}{demo.pk}/").json()
+    assert staff["host"] == "10.1.2.3" and staff["username"] == "postgres"
+
+
+def test_changing_the_file_rereads_the_schema(auth_client, shop):
+    write_sqlite_file("other.sqlite3", "CREATE TABLE invoices (id INTEGER PRIMARY KEY);")
+    response = auth_client.patch(f"{LIST_URL}{shop.pk}/", {"sqlite_path": "other.sqlite3"}, format="json")
+    assert response.status_code == 200 and response.json()["table_count"] == 1
+    schema = auth_client.get(f"{LIST_URL}{shop.pk}/schema/").json()
+    assert [t["name"] for t in schema["tables"]] == ["invoices"]

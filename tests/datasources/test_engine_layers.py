@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from datasources import connectors, executor, sql_guard
-from datasources.errors import DatasourceError, GuardRejected, QueryTimeout
+from datasources.errors import DatasourceError, GuardRejected, QueryFailed, QueryTimeout
 
 SHOP = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -178,3 +178,10 @@ def test_postgres_session_changes_do_not_survive_to_the_next_query(pg_shop, guar
     executor.execute(datasource, "SELECT set_config('statement_timeout', '0', false)")
     with pytest.raises(QueryTimeout):
         executor.execute(datasource, "SELECT pg_sleep(10)", timeout=0.5)
+
+
+def test_sqlite_values_are_bounded_in_size(sqlite_shop):
+    datasource, _ = sqlite_shop
+    with pytest.raises(QueryFailed) as info:
+        executor.execute(datasource, "SELECT length(randomblob(200000000))")
+    assert "too large" in info.value.message

@@ -129,6 +129,8 @@ PG_ATTACKS = [
     "CALL do_something()",
     "SELECT current_setting('data_directory')",
     "select * from customers; commit; delete from customers",
+    "SELECT http_get('http://169.254.169.254/latest/meta-data/')",
+    "SELECT pg_stat_reset()",
 ]
 
 MYSQL_ATTACKS = [
