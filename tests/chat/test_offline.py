@@ -185,3 +185,15 @@ class TestEverydayWords:
         assert answer(auth_client, store, "What is the cheapest product?")["result"]["rows"] == [
             [5, "Mug", "kitchen", 5.0]
         ]
+
+
+def test_names_that_are_sql_keywords(auth_client, make_source, user):
+    source = make_source(
+        user,
+        'CREATE TABLE "items" ("group" TEXT, "order" INTEGER);'
+        "INSERT INTO items VALUES ('a', 1), ('a', 3), ('b', 10);",
+        name="keywords",
+    )
+    conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+    turn = answer(auth_client, conversation, "Average order of items by group")
+    assert sorted(turn["result"]["rows"]) == [["a", 2.0], ["b", 10.0]]
