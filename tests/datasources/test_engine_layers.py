@@ -185,3 +185,24 @@ def test_sqlite_values_are_bounded_in_size(sqlite_shop):
     with pytest.raises(QueryFailed) as info:
         executor.execute(datasource, "SELECT length(randomblob(200000000))")
     assert "too large" in info.value.message
+
+
+def test_sqlite_fetch_stops_at_the_cap_on_an_endless_result(sqlite_shop, guard_off):
+    # Without the SQL LIMIT, fetching is still incremental: an endless result gives its first rows at once.
+    datasource, _ = sqlite_shop
+    started = time.monotonic()
+    result = executor.execute(
+        datasource, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT i FROM c", max_rows=10
+    )
+    assert result.rows == [[i] for i in range(1, 11)] and result.truncated
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.postgres
+def test_postgres_server_side_cursor_streams_a_billion_row_result(pg_shop, guard_off):
+    # A client-side cursor would try to hold all 10^9 rows; the named cursor fetches only the first 1001.
+    datasource, _ = pg_shop
+    started = time.monotonic()
+    result = executor.execute(datasource, "SELECT generate_series(1, 1000000000) AS g", max_rows=1000, timeout=5)
+    assert result.row_count == 1000 and result.truncated and result.rows[-1] == [1000]
+    assert time.monotonic() - started < 3
