@@ -204,6 +204,40 @@ def test_app_server_down_is_a_json_502(stack, tmp_path):
     assert_security_headers(response, API_CSP)
 
 
+@pytest.mark.browser
+def test_swagger_ui_and_admin_render_under_their_csp_in_chromium(stack):
+    """nginx's Content-Security-Policy for /api/docs/ and /admin/ lets those pages work, and nothing is refused."""
+    from playwright.sync_api import sync_playwright
+
+    chromium_path = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium_path):
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"no Chromium at {chromium_path}")
+    violations: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+            )
+            page.goto(f"{stack.api}/api/docs/")
+            page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI drew the operations
+            assert page.locator(".opblock").count() > 10
+            page.goto(f"{stack.api}/admin/login/")
+            page.wait_for_selector("#id_username, input[name=username]")
+            # The admin stylesheet applied: the login box is laid out, not bare HTML.
+            assert page.locator("#container").evaluate("e => getComputedStyle(e).display") != "inline"
+            assert page.locator("body").evaluate("e => getComputedStyle(e).fontFamily") != "Times New Roman"
+        finally:
+            browser.close()
+    assert violations == []
+
+
 # --- the static site ----------------------------------------------------------------
 
 
