@@ -114,3 +114,18 @@ def test_failed_refresh_sends_to_login_and_back(page, site, user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/history\.html$"))
+
+
+def test_login_works_from_the_keyboard_alone(page, site, user):
+    page.goto(site.page("login.html"))
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/chat\.html"))
+    expect(page.get_by_label("Your question")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+    page.shots("focus-ring")

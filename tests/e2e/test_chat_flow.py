@@ -68,6 +68,7 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     expect(sql).not_to_have_attribute("open", "")
     sql.locator("summary").click()
     expect(sql.locator("code")).to_contain_text("FROM sales")
+    page.bring_to_front()  # the clipboard API wants a focused document
     sql.get_by_role("button", name="Copy").click()
     expect(sql.get_by_role("button", name="Copied")).to_be_visible()
     assert "FROM sales" in page.evaluate("navigator.clipboard.readText()")
