@@ -146,7 +146,7 @@ class Shots:
 
 
 def _open_page(browser, request, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Seoul")
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Seoul", reduced_motion="reduce")
     context.set_default_timeout(15_000)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
