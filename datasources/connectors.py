@@ -169,16 +169,36 @@ def mysql_connect_kwargs(datasource, *, timeout: float) -> dict:
         # Without CLIENT.MULTI_STATEMENTS the server refuses `;`-separated statements.
         "client_flag": 0,
         "autocommit": False,
-        "init_command": f"SET SESSION max_execution_time = {_timeout_ms(timeout)}, SESSION transaction_read_only = 1",
     }
 
 
+def mysql_session_statements(timeout: float) -> list[tuple[str, ...]]:
+    """Session settings run after connecting; each is a list of alternatives (MySQL first, then MariaDB)."""
+    ms = _timeout_ms(timeout)
+    return [
+        (f"SET SESSION max_execution_time = {ms}", f"SET SESSION max_statement_time = {ms / 1000:.3f}"),
+        ("SET SESSION transaction_read_only = 1", "SET SESSION tx_read_only = 1"),
+    ]
+
+
 def open_mysql(datasource, *, timeout: float):
-    """Open a PyMySQL connection whose session is read-only with a statement time limit."""
+    """Open a PyMySQL connection whose session is read-only with a statement time limit (or fail closed)."""
     try:
-        return pymysql.connect(**mysql_connect_kwargs(datasource, timeout=timeout))
+        conn = pymysql.connect(**mysql_connect_kwargs(datasource, timeout=timeout))
     except pymysql.Error:
         raise DatasourceUnavailable()
+    for alternatives in mysql_session_statements(timeout):
+        for statement in alternatives:
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(statement)
+                break
+            except pymysql.Error:
+                continue
+        else:
+            conn.close()
+            raise DatasourceUnavailable("The database does not support read-only sessions with a time limit.")
+    return conn
 
 
 # --- The one connect function -----------------------------------------------------------------------

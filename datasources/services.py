@@ -1,11 +1,15 @@
 """Writes on datasources: register, update, delete, introspect, test, and edit schema descriptions."""
 
 import logging
+import sqlite3
 import time
 
+import psycopg2
+import pymysql
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from sqlalchemy import exc as sa_exc
 
 from datasources import connectors, crypto, introspection
 from datasources.errors import ConnectionFailed, DatasourceUnavailable, RegistrationRefused
@@ -199,8 +203,6 @@ def _write_warnings(engine: str, raw) -> list[str]:
 
 def _server_version(engine: str, raw) -> str:
     if engine == "sqlite":
-        import sqlite3
-
         return f"SQLite {sqlite3.sqlite_version}"
     with raw.cursor() as cursor:
         if engine == "postgresql":
@@ -223,9 +225,8 @@ def datasource_test(*, datasource: DataSource, user) -> dict:
             warnings = _write_warnings(datasource.engine, raw)
     except DatasourceUnavailable:
         raise ConnectionFailed()
-    except Exception as exc:  # noqa: BLE001 - any driver error here is "could not connect"; never echo it
-        if isinstance(exc, RegistrationRefused):
-            raise
+    except (sa_exc.DBAPIError, sqlite3.Error, psycopg2.Error, pymysql.Error) as exc:
+        # Never echo a driver message here: it can name hosts, ports or users.
         logger.info("Connection test of datasource %s failed (%s).", datasource.pk, type(exc).__name__)
         raise ConnectionFailed()
     return {"ok": True, "server_version": version, "latency_ms": latency_ms, "warnings": warnings}

@@ -220,8 +220,9 @@ def test_mysql_connection_arguments_are_locked_down(user):
     kwargs = connectors.mysql_connect_kwargs(datasource, timeout=7)
     assert kwargs["client_flag"] & CLIENT.MULTI_STATEMENTS == 0
     assert kwargs["local_infile"] is False
-    assert "max_execution_time = 7000" in kwargs["init_command"]
-    assert "transaction_read_only = 1" in kwargs["init_command"]
+    statements = connectors.mysql_session_statements(7)
+    assert statements[0] == ("SET SESSION max_execution_time = 7000", "SET SESSION max_statement_time = 7.000")
+    assert "transaction_read_only = 1" in statements[1][0]
     assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
 
 
