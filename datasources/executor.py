@@ -42,7 +42,9 @@ def json_safe(value):
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             return str(value)
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        # NUMERIC(10,2) 30.00 stays a decimal number (30.0); SUM() of integers stays a whole number.
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 and abs(value) < 2**53 else float(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, datetime.timedelta):

@@ -1,6 +1,8 @@
 # ruff: noqa: E501
 """The executor on real SQLite files and a real PostgreSQL database: results, caps, JSON-safe values."""
 
+import datetime
+import decimal
 import json
 
 import pytest
@@ -98,3 +100,24 @@ def test_postgres_cap_bounds_a_large_table(pg_shop):
 def test_postgres_statement_timeout(pg_shop):
     with pytest.raises(QueryTimeout):
         executor.execute(pg_shop, "SELECT count(*) FROM big a CROSS JOIN big b", timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (decimal.Decimal("30.00"), 30.0),
+        (decimal.Decimal("15"), 15),
+        (decimal.Decimal("NaN"), "NaN"),
+        (datetime.date(2024, 5, 1), "2024-05-01"),
+        (datetime.datetime(2024, 5, 1, 9, 30), "2024-05-01T09:30:00"),
+        (datetime.time(9, 30), "09:30:00"),
+        (b"\x00\x01\x02", "<3 bytes>"),
+        (memoryview(b"abcd"), "<4 bytes>"),
+        (float("inf"), "inf"),
+        ({"a": [1, decimal.Decimal("1.5")]}, {"a": [1, 1.5]}),
+    ],
+)
+def test_json_safe_values(value, expected):
+    converted = executor.json_safe(value)
+    assert converted == expected and type(converted) is type(expected)
+    json.dumps(converted)
