@@ -329,6 +329,40 @@ def test_server_sent_events_arrive_one_by_one(stack, llm, api_user):
     assert events[-1][2]["status"] == "ok"
 
 
+def test_a_client_leaving_mid_stream_still_gets_a_stored_turn(stack, llm, api_user):
+    latency = 0.8
+    llm.latency = latency
+    conversation = api_user.new_conversation()
+    url = f"{stack.api}/api/conversations/{conversation['id']}/messages/"
+    with api_user.session.post(
+        url,
+        json={"question": "How many rows are there?"},
+        headers={"Accept": "text/event-stream"},
+        stream=True,
+        timeout=60,
+    ) as response:
+        assert response.status_code == 200
+        for chunk in response.iter_content(chunk_size=None, decode_unicode=True):
+            if "event: stage" in chunk:
+                break  # the browser tab closes while the model is still writing SQL
+    response.raw.close()
+
+    deadline = time.monotonic() + 10 * latency
+    seen = []
+    turns = []
+    while time.monotonic() < deadline:
+        turns = api_user.get(f"/api/conversations/{conversation['id']}/messages/").json()["results"]
+        seen.append(turns[-1]["status"] if turns else None)
+        if turns and turns[-1]["status"] != "pending":
+            break
+        time.sleep(0.2)
+    assert seen[0] == "pending", "the client did not leave before the turn was answered"
+    assert turns, "the turn was not stored"
+    assert turns[-1]["status"] == "ok"
+    assert turns[-1]["summary"]
+    assert turns[-1]["result"]["row_count"] >= 1
+
+
 def test_a_slow_llm_wave_does_not_starve_a_login(stack, llm, api_user):
     latency = 1.5
     waiter = ApiUser.register(stack, nickname="Waiter")
