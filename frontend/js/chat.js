@@ -248,7 +248,7 @@ function setBusy(busy) {
   els.select.disabled = busy || !state.datasources.length;
 }
 
-async function ensureConversation() {
+async function ensureConversation(firstText) {
   if (state.current) return state.current;
   const ds = selectedDatasource();
   if (!ds) throw new ApiError(400, { detail: "Choose a datasource first.", code: "no_datasource" });
@@ -256,6 +256,8 @@ async function ensureConversation() {
   localStorage.setItem(LAST_DS_KEY, String(ds.id));
   state.current = conversation;
   history.pushState(null, "", `chat.html?c=${encodeURIComponent(conversation.id)}`);
+  // List it at once; the server's title (the first question) replaces this when the answer is in.
+  upsertSidebar({ ...conversation, title: conversation.title || firstText });
   return conversation;
 }
 
@@ -265,7 +267,7 @@ async function ask(text, { asSql = false } = {}) {
   setBusy(true);
   let conversation;
   try {
-    conversation = await ensureConversation();
+    conversation = await ensureConversation(text);
   } catch (error) {
     toast(error.readable || error.message, "error");
     setBusy(false);

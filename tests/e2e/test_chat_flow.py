@@ -49,10 +49,15 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     page.shots("new-chat")
 
     fake_llm.enqueue(Reply.sql(TOP_CITIES_SQL), stage="sql")
-    fake_llm.enqueue(Reply.text("서울의 매출이 5,200으로 가장 높습니다."), stage="summary")
+    fake_llm.enqueue(Reply.text("서울의 매출이 5,200으로 가장 높습니다.", delay=1.5), stage="summary")
     ask(page, "도시별 매출을 보여줘")
 
+    # While the summary is being written, the streamed SQL and result are already on screen.
     turn = page.locator("article.turn").last
+    expect(turn.locator(".step-active")).to_have_text("Writing the answer")
+    expect(turn.locator(".step-done")).to_have_text(["Writing SQL", "Running the query"])
+    expect(turn.locator(".result-table tbody tr")).to_have_count(4)
+    page.shots("streaming")
     expect(turn.locator(".summary")).to_have_text("서울의 매출이 5,200으로 가장 높습니다.")
     expect(turn).to_have_attribute("data-status", "ok")
     expect(turn.locator(".bubble")).to_have_text("도시별 매출을 보여줘")
@@ -127,6 +132,12 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     page.get_by_role("button", name="Clear search").click()
     expect(row).to_have_count(1)
 
+    # Open goes back to the conversation.
+    row.get_by_role("link", name="Open").click()
+    expect(page).to_have_url(re.compile(r"/chat\.html\?c=\d+$"))
+    expect(page.locator("article.turn")).to_have_count(2)
+    page.go_back()
+
     row.get_by_role("button", name="Delete").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Delete this conversation?")
@@ -188,7 +199,8 @@ def test_history_delete_all_and_paging(page, site, user, sqlite_datasource):
     assert Conversation.objects.filter(owner=user).count() == 0
 
 
-def test_run_sql_directly_and_see_the_guard_refuse_a_write(page, site, user, sqlite_datasource):
+def test_run_sql_directly_and_see_the_guard_refuse_a_write(page, site, user, sqlite_datasource, settings):
+    settings.RESULT_MAX_ROWS = 3
     sqlite_datasource(user, SALES, name="shop")
     sign_in(page, site, user)
     page.get_by_label("Datasource").select_option(label="shop")
@@ -200,10 +212,18 @@ def test_run_sql_directly_and_see_the_guard_refuse_a_write(page, site, user, sql
     expect(turn).to_have_attribute("data-status", "ok")
     expect(turn.locator(".bubble-sql")).to_contain_text("SELECT city, orders")
     expect(turn.locator(".result-table tbody tr")).to_have_count(3)
+    expect(turn.locator(".truncated")).to_have_count(0)
+
+    # More rows than RESULT_MAX_ROWS: the table says it was cut.
+    box.fill("SELECT * FROM sales")
+    box.press("Enter")
+    capped = page.locator("article.turn").nth(1)
+    expect(capped.locator(".row-count")).to_have_text("3 rows")
+    expect(capped.locator(".truncated")).to_contain_text("Truncated")
 
     box.fill("DELETE FROM sales")
     box.press("Enter")
-    refused = page.locator("article.turn").nth(1)
+    refused = page.locator("article.turn").nth(2)
     expect(refused).to_have_attribute("data-status", "rejected")
     expect(refused.locator(".turn-error .error-title")).to_have_text("The safety check refused this SQL")
     page.shots("sql-mode")
