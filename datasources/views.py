@@ -56,6 +56,7 @@ class DataSourceListView(GenericAPIView):
     def get_queryset(self):
         return selectors.datasource_list(user=self.request.user)
 
+    @extend_schema(operation_id="datasources_list", responses={200: DataSourceSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         data = DataSourceSerializer(page, many=True, context={"request": request}).data
