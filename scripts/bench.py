@@ -451,7 +451,7 @@ def print_table(report: dict) -> None:
     print()
     print(
         f"chatAPI bench — {report['stack']['database']} app database, uWSGI {report['stack']['uwsgi']}, "
-        f"{report['stack']['cpus']} CPUs"
+        f"{report['stack']['cpus']} CPUs, load average {report['stack']['load_average_at_start'][0]} at start"
     )
     for row in rows:
         print("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
@@ -604,6 +604,11 @@ def main() -> int:
             f"{stack.env.get('CHATAPI_UWSGI_THREADS', '16')} threads",
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            "commit": subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip(),
+            # Other work on the machine skews every figure; the load average says how much.
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         }
         api = stack.api
         user, token = bench_user("bench-history@example.com")
@@ -668,6 +673,7 @@ def main() -> int:
         stack.close()
         llm.stop()
 
+    report.setdefault("stack", {})["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     for path in (OUT_DIR / f"bench-{stamp}.json", OUT_DIR / "latest.json"):
