@@ -81,6 +81,7 @@ def test_guard_runs_inside_execute(shop):
         executor.execute(shop, "DELETE FROM customers")
 
 
+@pytest.mark.postgres
 def test_postgres_values_are_json_safe(pg_shop):
     result = executor.execute(
         pg_shop,
@@ -91,12 +92,14 @@ def test_postgres_values_are_json_safe(pg_shop):
     json.dumps(result.rows)
 
 
+@pytest.mark.postgres
 def test_postgres_cap_bounds_a_large_table(pg_shop):
     result = executor.execute(pg_shop, "SELECT n FROM big ORDER BY n", max_rows=1000)
     assert result.row_count == 1000 and result.truncated
     assert result.rows[-1] == [1000]
 
 
+@pytest.mark.postgres
 def test_postgres_statement_timeout(pg_shop):
     with pytest.raises(QueryTimeout):
         executor.execute(pg_shop, "SELECT count(*) FROM big a CROSS JOIN big b", timeout=0.5)
@@ -121,3 +124,15 @@ def test_json_safe_values(value, expected):
     converted = executor.json_safe(value)
     assert converted == expected and type(converted) is type(expected)
     json.dumps(converted)
+
+
+@pytest.mark.postgres
+def test_postgres_errors_carry_the_database_message_only(pg_shop):
+    with pytest.raises(QueryFailed) as info:
+        executor.execute(pg_shop, "SELECT n / (n - 5) FROM big ORDER BY n")
+    assert info.value.message == "division by zero"
+    with pytest.raises(QueryFailed) as info:
+        executor.execute(pg_shop, "SELECT nam FROM customers")
+    message = info.value.message
+    assert 'column "nam" does not exist' in message
+    assert pg_shop.host not in message and str(pg_shop.port) not in message and pg_shop.database not in message
