@@ -188,27 +188,10 @@ async function register(event) {
     syncEngineFields();
     await load(created.id);
   } catch (error) {
-    showFormErrors(form, placeRefusal(error, data.engine));
+    showFormErrors(form, error);
   } finally {
     setBusy(button, false);
   }
-}
-
-/**
- * A refused connection setting comes back as a plain `datasource_refused`
- * message; put it next to the field it is about so the user sees where to look.
- */
-function placeRefusal(error, engine) {
-  if (error.code !== "datasource_refused" || Object.keys(error.errors || {}).length) return error;
-  const text = error.detail.toLowerCase();
-  let name = null;
-  if (engine === "sqlite") name = text.includes("engine") ? "engine" : "sqlite_path";
-  else if (text.includes("host")) name = "host";
-  else if (text.includes("port")) name = "port";
-  else if (text.includes("database") || text.includes("schema")) name = "database";
-  if (!name) return error;
-  error.errors = { [name]: [error.detail] };
-  return error;
 }
 
 if (requireAuth()) {
