@@ -12,7 +12,7 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
 from datasources import connectors, crypto, executor
-from datasources.errors import DatasourceUnavailable, RegistrationRefused
+from datasources.errors import DatasourceUnavailable, GuardRejected, RegistrationRefused
 from datasources.models import DataSource
 from datasources.services import datasource_create
 from tests.fixtures.datasources import write_sqlite_file
@@ -233,3 +233,20 @@ def test_postgres_connection_arguments_are_locked_down(user):
     assert "statement_timeout=3000" in kwargs["options"]
     assert kwargs["passfile"] == os.devnull
     assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
+
+
+def test_percent_encoded_uri_parameters_stay_part_of_the_file_name(user, monkeypatch):
+    # "%3F" would decode to "?" in a file: URI; quoting keeps it a literal part of the name, so mode=rw never applies.
+    from datasources import sql_guard
+
+    name = "odd%3Fmode=rw%26cache=shared.sqlite3"
+    path = write_sqlite_file(name, TINY)
+    before = path.read_bytes()
+    datasource = register_sqlite(user, name)
+    assert executor.execute(datasource, "SELECT x FROM t").rows == [[1]]
+    monkeypatch.setattr(sql_guard, "check", lambda sql, dialect: sql)
+    monkeypatch.setattr(sql_guard, "apply_row_cap", lambda sql, dialect, limit: sql)
+    with pytest.raises(GuardRejected):
+        executor.execute(datasource, "DELETE FROM t")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in Path(settings.DATASOURCE_SQLITE_DIR).iterdir()) == [name]
