@@ -250,3 +250,13 @@ def test_percent_encoded_uri_parameters_stay_part_of_the_file_name(user, monkeyp
         executor.execute(datasource, "DELETE FROM t")
     assert path.read_bytes() == before
     assert sorted(p.name for p in Path(settings.DATASOURCE_SQLITE_DIR).iterdir()) == [name]
+
+
+def test_staff_exemption_is_rechecked_at_connect(make_user):
+    staff = make_user(is_staff=True)
+    datasource = _network(staff, host="warehouse.internal.example")
+    staff.is_staff = False
+    staff.save()
+    datasource.refresh_from_db()
+    with pytest.raises(RegistrationRefused):
+        executor.execute(datasource, "SELECT 1")
