@@ -106,7 +106,10 @@ def site(static_site, settings, transactional_db):
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian Chromium for the whole session (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The CI machine is shared and password hashing is slow on purpose: give assertions room.
+    expect.set_options(timeout=15_000)
 
     if not Path(CHROMIUM).exists():
         from tests.conftest import skip_or_fail
