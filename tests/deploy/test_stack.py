@@ -402,6 +402,58 @@ def test_a_slow_llm_wave_does_not_starve_a_login(stack, llm, api_user):
     assert wave_seconds < 2 * latency * 2.5, f"16 asks took {wave_seconds:.1f} s"
 
 
+@pytest.mark.browser
+def test_the_site_on_nginx_joins_and_asks_across_origins_in_chromium(stack, llm):
+    """The whole production path in a browser: site and API on their own nginx origins, CORS, CSP, streaming."""
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium_path = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium_path):
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"no Chromium at {chromium_path}")
+    llm.latency = 0.3
+    problems: list[str] = []
+    config_js = f'window.CHATAPI_CONFIG = {{ apiBaseUrl: "{stack.api}/api" }};\n'
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            # What a deployer does to frontend/config.js; every other byte comes from nginx.
+            page.route(
+                f"{stack.web}/config.js",
+                lambda route: route.fulfill(status=200, content_type="text/javascript", body=config_js),
+            )
+            page.on(
+                "console",
+                lambda msg: (
+                    problems.append(msg.text) if "Content Security Policy" in msg.text or "CORS" in msg.text else None
+                ),
+            )
+            page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+            page.goto(f"{stack.web}/join.html")
+            page.get_by_label("Email").fill(f"browser-{time.time_ns()}@example.com")
+            page.get_by_label("Nickname").fill("브라우저")
+            page.get_by_label("Password", exact=True).fill("correct-horse-battery-9")
+            page.get_by_label("Password (again)").fill("correct-horse-battery-9")
+            page.get_by_role("button", name="Create account").click()
+            expect(page).to_have_url(re.compile(r"/chat\.html"))
+            picker = page.get_by_label("Datasource")
+            expect(picker.locator("option", has_text="ecommerce")).to_have_count(1)
+            picker.select_option(label=picker.locator("option", has_text="ecommerce").inner_text())
+            box = page.get_by_label("Your question")
+            box.fill("How many rows are there?")
+            box.press("Enter")
+            turn = page.locator("article.turn").last
+            expect(turn).to_have_attribute("data-status", "ok", timeout=20000)
+            expect(turn.locator(".summary")).to_have_text(re.compile(r"The query returned \d+ rows?\."))
+        finally:
+            browser.close()
+    assert problems == []
+
+
 # --- shutdown (last: it stops the module's stack) -----------------------------------------------
 
 
