@@ -249,6 +249,16 @@ def stop(proc: subprocess.Popen, sig: int, timeout: float) -> None:
         proc.wait()
 
 
+def configured_api_url() -> str:
+    """The API base URL frontend/config.js gives the site (the one line a deployer edits)."""
+    try:
+        text = (ROOT / "frontend" / "config.js").read_text()
+    except OSError:
+        return ""
+    match = re.search(r"apiBaseUrl\s*:\s*[\"']([^\"']+)[\"']", text)
+    return match.group(1) if match else ""
+
+
 def llm_line(env: dict[str, str]) -> str:
     out = subprocess.run(
         [
@@ -317,6 +327,12 @@ def main() -> int:
         print(f"  chatAPI site  http://127.0.0.1:{args.web_port}/")
         print(f"  LLM mode      {llm_line(env)}")
         print(f"  logs          uWSGI here; nginx access log {serve_dir / 'logs' / 'access.log'}")
+        site_api = configured_api_url()
+        if site_api and site_api.rstrip("/") not in (
+            f"http://127.0.0.1:{args.api_port}/api",
+            f"http://localhost:{args.api_port}/api",
+        ):
+            print(f"  note          frontend/config.js points the site at {site_api}, not this API")
         print("  Ctrl-C stops both.\n", flush=True)
         while not stopping:
             if any(proc.poll() is not None for proc in procs):
