@@ -43,6 +43,7 @@ OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
 SECTIONS = ("list", "queries", "asks", "million")
+UWSGI_PIDFILE = Path("/nonexistent")  # set once the stack runs
 
 
 # --- the fake LLM, in its own process so it never competes with the load generator for a GIL ---------
@@ -103,6 +104,30 @@ class FakeLLMProcess:
 
 
 # --- measuring ---------------------------------------------------------------------------
+
+
+def process_cpu_seconds(master_pid_file: Path) -> float:
+    """CPU time (user + system) of a master process and its direct children, from /proc."""
+    try:
+        master = int(master_pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return float("nan")
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+# --- measuring (HTTP) ---------------------------------------------------------------------------
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -336,6 +361,7 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
     threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
     for thread in threads:
         thread.start()
+    cpu_before = process_cpu_seconds(UWSGI_PIDFILE)
     barrier.wait()
     start = time.perf_counter()
     time.sleep(latency / 3)
@@ -345,8 +371,12 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
     for thread in threads:
         thread.join()
     actual = time.perf_counter() - start
+    cpu = process_cpu_seconds(UWSGI_PIDFILE) - cpu_before
     return {
         "actual_s": round(actual, 3),
+        # uWSGI's CPU time for the whole wave (32 asks and the login), against 2 cores x actual_s.
+        "uwsgi_cpu_s": round(cpu, 2),
+        "uwsgi_cpu_ms_per_ask": round(cpu * 1000 / len(conversations), 1),
         "ok": sum(code == 201 for code, _ in results),
         "statuses": sorted({code for code, _ in results}),
         "ask": summary_ms([s for _, s in results]),
@@ -479,6 +509,18 @@ def throughput_rows(report: dict) -> list[tuple[str, str, str, str]]:
     )
     ratio = report["list_vs_baseline_ratio"]
     rows.append(("  baseline / list throughput", f"{ratio}x", "budget: within 2x", verdict(ratio <= 2)))
+    if "message_list" in report:
+        msg = report["message_list"]
+        rows.append(
+            (
+                "GET .../messages/ (20/page, 150 turns)",
+                f"{msg['rps']} req/s",
+                f"p50 {msg['p50_ms']} / p99 {msg['p99_ms']} ms",
+                "",
+            )
+        )
+        ratio = report["messages_vs_baseline_ratio"]
+        rows.append(("  baseline / message list throughput", f"{ratio}x", "budget: within 2x", verdict(ratio <= 2)))
     return rows
 
 
@@ -525,6 +567,14 @@ def ask_rows(report: dict) -> list[tuple[str, str, str, str]]:
                 f"{wave['actual_s']} s",
                 f"ideal {wave['ideal_s']} s, efficiency {wave['efficiency']} (median of {wave['rounds']})",
                 verdict(wave["efficiency"] >= 0.8 and wave["ok"] == wave["asks"]),
+            )
+        )
+        rows.append(
+            (
+                "  uWSGI CPU per ask in the wave",
+                f"{wave.get('uwsgi_cpu_ms_per_ask')} ms",
+                f"{wave.get('uwsgi_cpu_s')} s CPU in {wave['actual_s']} s on {report['stack']['cpus']} cores",
+                "",
             )
         )
         rows.append(
@@ -595,6 +645,8 @@ def main() -> int:
     report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
         stack.start()
+        global UWSGI_PIDFILE
+        UWSGI_PIDFILE = stack.var_dir / "serve" / "uwsgi.pid"
         django_setup(stack.env)
         from django.conf import settings
 
@@ -621,14 +673,31 @@ def main() -> int:
         create_history_messages = 150
         from chat.models import Message
 
+        # Turns with a typical small result (20 rows x 3 columns), SQL and a summary.
         Message.objects.bulk_create(
-            [Message(conversation=one, question=f"q{i}", status="ok") for i in range(create_history_messages)]
+            [
+                Message(
+                    conversation=one,
+                    question=f"Top customers by revenue, take {i}",
+                    sql="SELECT name, city, revenue FROM customers ORDER BY revenue DESC LIMIT 20",
+                    status="ok",
+                    columns=["name", "city", "revenue"],
+                    rows=[[f"Customer {r}", "Seoul", 1000 - r] for r in range(20)],
+                    row_count=20,
+                    summary="Customer 0 has the highest revenue, 1,000.",
+                )
+                for i in range(create_history_messages)
+            ]
         )
 
         if "list" in sections:
             print("bench: throughput, GET /api/auth/user/ and GET /api/conversations/ side by side ...", flush=True)
-            rounds = {"auth_user": [], "history_list": []}
-            urls = {"auth_user": f"{api}/api/auth/user/", "history_list": f"{api}/api/conversations/?per-page=20"}
+            rounds = {"auth_user": [], "history_list": [], "message_list": []}
+            urls = {
+                "auth_user": f"{api}/api/auth/user/",
+                "history_list": f"{api}/api/conversations/?per-page=20",
+                "message_list": f"{api}/api/conversations/{one.id}/messages/?per-page=20",
+            }
             for _ in range(2):
                 for name, url in urls.items():
                     rounds[name].append(
@@ -638,6 +707,7 @@ def main() -> int:
                 best = max(runs, key=lambda r: r["rps"])
                 report[name] = {**best, "runs": runs}
             report["list_vs_baseline_ratio"] = round(report["auth_user"]["rps"] / report["history_list"]["rps"], 2)
+            report["messages_vs_baseline_ratio"] = round(report["auth_user"]["rps"] / report["message_list"]["rps"], 2)
 
         if "queries" in sections:
             small, large = 20, 100
