@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -452,6 +453,16 @@ def test_the_site_on_nginx_joins_and_asks_across_origins_in_chromium(stack, llm)
         finally:
             browser.close()
     assert problems == []
+
+
+def test_a_second_serve_on_taken_ports_says_so_and_exits(stack, tmp_path):
+    env = {**stack.env, "CHATAPI_VAR_DIR": str(tmp_path), "CHATAPI_UWSGI_SOCKET": f"127.0.0.1:{free_port()}"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "serve.py")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{stack.api_port} (API_PORT) is in use" in result.stderr
+    assert requests.get(f"{stack.api}/api/health/", timeout=10).status_code == 200
 
 
 # --- shutdown (last: it stops the module's stack) -----------------------------------------------
