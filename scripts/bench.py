@@ -85,6 +85,7 @@ class FakeLLMProcess:
         return int(self.proc.stdout.readline())
 
     def set_latency(self, seconds: float) -> None:
+        """Seconds the fake LLM waits before every reply from now on."""
         self._send(f"latency {seconds}")
 
     def reset(self) -> None:
@@ -96,6 +97,7 @@ class FakeLLMProcess:
         return self._send("count")
 
     def stop(self) -> None:
+        """Stop the server process."""
         self.proc.stdin.close()
         try:
             self.proc.wait(timeout=10)
@@ -131,6 +133,7 @@ def process_cpu_seconds(master_pid_file: Path) -> float:
 
 
 def percentile(values: list[float], pct: float) -> float:
+    """The `pct` percentile of `values` (nearest rank)."""
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -139,6 +142,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def summary_ms(values_s: list[float]) -> dict:
+    """Count, p50 and p99 in milliseconds of durations given in seconds."""
     ms = [v * 1000 for v in values_s]
     return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p99_ms": round(percentile(ms, 99), 1)}
 
@@ -151,6 +155,7 @@ def load(url: str, token: str, *, requests_total: int, concurrency: int) -> dict
     lock = threading.Lock()
 
     def worker() -> None:
+        """One keep-alive client issuing its share of the requests."""
         nonlocal errors
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
@@ -183,6 +188,7 @@ def load(url: str, token: str, *, requests_total: int, concurrency: int) -> dict
 
 
 def django_setup(env: dict[str, str]) -> None:
+    """Set Django up in this process against the stack's database and secrets."""
     for key in ("DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATASOURCE_SQLITE_DIR", "STATIC_ROOT"):
         os.environ[key] = env[key]
     os.environ["DEBUG"] = "false"
@@ -261,12 +267,14 @@ def query_counts(token: str, paths: dict[str, str]) -> dict:
 
 
 def new_conversation(session: requests.Session, api: str, datasource_id: int) -> int:
+    """A new conversation on `datasource_id`; returns its id."""
     response = session.post(f"{api}/api/conversations/", json={"datasource": datasource_id}, timeout=30)
     response.raise_for_status()
     return response.json()["id"]
 
 
 def ask(session: requests.Session, api: str, conversation_id: int, question: str) -> tuple[requests.Response, float]:
+    """One question through nginx; the response and its wall-clock seconds."""
     t0 = time.perf_counter()
     response = session.post(
         f"{api}/api/conversations/{conversation_id}/messages/", json={"question": question}, timeout=120
@@ -349,6 +357,7 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
     barrier = threading.Barrier(len(conversations) + 1)
 
     def one(conversation_id: int) -> None:
+        """One ask, released with the others."""
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {token}"
         barrier.wait()
@@ -389,6 +398,7 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
 
 
 def idle_login_ms(api: str, email: str, password: str) -> float:
+    """The fastest of three logins with nothing else running (password hashing dominates)."""
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -443,6 +453,7 @@ else:
 
 
 def run_probe(*args: str) -> dict:
+    """Run PROBE in a fresh interpreter and return the JSON it prints (or the error)."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True
     )
@@ -453,6 +464,7 @@ def run_probe(*args: str) -> dict:
 
 
 def million_rows(sqlite_dir: str) -> dict:
+    """A 1,000,000-row SQLite datasource, queried capped through the executor and uncapped for contrast."""
     from datasources.models import DataSource
 
     created = run_probe("create", sqlite_dir, BIG_DB_NAME, str(BIG_TABLE_ROWS))
@@ -466,10 +478,12 @@ def million_rows(sqlite_dir: str) -> dict:
 
 
 def verdict(ok: bool | None) -> str:
+    """How a figure stands against its budget."""
     return "n/a" if ok is None else ("meets" if ok else "MISSES")
 
 
 def print_table(report: dict) -> None:
+    """Print the figures as a table, with verdicts against DESIGN.md §10."""
     rows: list[tuple[str, str, str, str]] = []
     if "history_list" in report:
         rows.extend(throughput_rows(report))
@@ -489,6 +503,7 @@ def print_table(report: dict) -> None:
 
 
 def throughput_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    """Table rows for the list endpoints against the baseline."""
     rows = []
     lst, base = report["history_list"], report["auth_user"]
     rows.append(
@@ -525,6 +540,7 @@ def throughput_rows(report: dict) -> list[tuple[str, str, str, str]]:
 
 
 def query_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    """Table rows for the SQL query counts."""
     rows = []
     qc = report["queries"]
     for kind in ("conversations", "messages"):
@@ -542,6 +558,7 @@ def query_rows(report: dict) -> list[tuple[str, str, str, str]]:
 
 
 def ask_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    """Table rows for the ask figures."""
     rows = []
     ov = report.get("ask_overhead")
     if ov:
@@ -589,6 +606,7 @@ def ask_rows(report: dict) -> list[tuple[str, str, str, str]]:
 
 
 def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
+    """Table rows for the million-row query."""
     rows = []
     big = report.get("million_rows", {})
     capped = big.get("capped_execute", {})
@@ -620,6 +638,7 @@ def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
 
 
 def main() -> int:
+    """Start the stack, set up data, measure every section asked for, save and print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=600, help="requests per throughput measurement")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads for throughput")

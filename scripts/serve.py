@@ -44,6 +44,7 @@ class ServeError(Exception):
 
 
 def parse_args() -> argparse.Namespace:
+    """Ports from the command line, else API_PORT/WEB_PORT, else 8000/8080."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT") or 8000))
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT") or 8080))
@@ -126,6 +127,7 @@ def manage(env: dict[str, str], *command: str) -> None:
 
 
 def has_command(env: dict[str, str], name: str) -> bool:
+    """Whether manage.py knows `name` (seed_demo is optional for a bare checkout)."""
     out = subprocess.run(
         [sys.executable, "manage.py", "help", "--commands"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -133,6 +135,7 @@ def has_command(env: dict[str, str], name: str) -> bool:
 
 
 def find_binary(name: str, *candidates: Path) -> str:
+    """The first executable candidate, else `name` on PATH (or in the sbin directories)."""
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
@@ -199,6 +202,7 @@ def render_nginx(args: argparse.Namespace, env: dict[str, str], serve_dir: Path,
 
 
 def check_port_free(port: int, what: str) -> None:
+    """Refuse to start when a loopback port is already taken, naming the setting that chose it."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -216,6 +220,7 @@ def _die_with_parent() -> None:
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start one server in its own session, tied to this script's lifetime."""
     # Own session: Ctrl-C reaches this script only, which then stops the servers in order.
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent)
 
@@ -239,6 +244,7 @@ def wait_healthy(url: str, procs: list[subprocess.Popen], stopping) -> bool:
 
 
 def stop(proc: subprocess.Popen, sig: int, timeout: float) -> None:
+    """Signal a server and wait for it; kill it if it outstays `timeout`."""
     if proc.poll() is not None:
         return
     proc.send_signal(sig)
@@ -260,6 +266,7 @@ def configured_api_url() -> str:
 
 
 def llm_line(env: dict[str, str]) -> str:
+    """The LLM mode line for the banner, read with the stack's own settings."""
     out = subprocess.run(
         [
             sys.executable,
@@ -279,6 +286,7 @@ def llm_line(env: dict[str, str]) -> str:
 
 
 def main() -> int:
+    """Prepare, start both servers, wait for Ctrl-C (or a server's exit), stop both."""
     args = parse_args()
     read_dotenv()
     var_dir = Path(os.environ.get("CHATAPI_VAR_DIR") or ROOT / "var").resolve()

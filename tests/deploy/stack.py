@@ -22,12 +22,14 @@ SERVE = ROOT / "scripts" / "serve.py"
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def port_open(port: int) -> bool:
+    """Whether something accepts connections on a loopback port."""
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -41,6 +43,7 @@ def create_postgres_database(server_url: str) -> tuple[str, callable]:
     parts = urlsplit(server_url)
 
     def run(sql: str) -> None:
+        """Run one statement with autocommit (CREATE/DROP DATABASE cannot run in a transaction)."""
         conn = psycopg2.connect(server_url)
         conn.autocommit = True
         try:
@@ -52,6 +55,7 @@ def create_postgres_database(server_url: str) -> tuple[str, callable]:
     run(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
+        """Drop the database, closing any connection still open on it."""
         run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)), drop
@@ -72,16 +76,20 @@ class Stack:
 
     @property
     def api(self) -> str:
+        """Base URL of the API through nginx."""
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def web(self) -> str:
+        """Base URL of the static site through nginx."""
         return f"http://127.0.0.1:{self.web_port}"
 
     def log(self) -> str:
+        """Everything serve.py, uWSGI and nginx printed so far."""
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
     def start(self, *, timeout: float = 240.0, seed: bool = True) -> Stack:
+        """Run scripts/serve.py and wait for its ready banner."""
         self.log_path = self.var_dir / "serve.log"
         log = open(self.log_path, "wb")  # noqa: SIM115 - lives as long as the process
         command = [sys.executable, str(SERVE)] + ([] if seed else ["--skip-seed"])
@@ -118,6 +126,7 @@ class Stack:
             raise
 
     def close(self) -> None:
+        """Stop the stack and remove its database and var dir."""
         try:
             self.stop()
         finally:
@@ -179,6 +188,7 @@ class ApiUser:
 
     @classmethod
     def register(cls, stack: Stack, nickname: str = "Deploy") -> ApiUser:
+        """Register a new user through the API."""
         email = f"{nickname.lower()}-{uuid.uuid4().hex[:8]}@example.com"
         password = "correct-horse-battery-9"
         response = requests.post(
@@ -190,12 +200,15 @@ class ApiUser:
         return cls(stack, email, password, response.json()["access"])
 
     def get(self, path: str, **kwargs) -> requests.Response:
+        """GET a path of the API as this user."""
         return self.session.get(self.stack.api + path, timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def post(self, path: str, **kwargs) -> requests.Response:
+        """POST to a path of the API as this user."""
         return self.session.post(self.stack.api + path, timeout=kwargs.pop("timeout", 60), **kwargs)
 
     def demo_datasource(self) -> dict:
+        """The ecommerce demo datasource (or the first demo one)."""
         response = self.get("/api/datasources/", params={"per-page": 100})
         response.raise_for_status()
         demos = [d for d in response.json()["results"] if d["is_demo"]]
@@ -203,6 +216,7 @@ class ApiUser:
         return next((d for d in demos if d["name"] == "ecommerce"), demos[0])
 
     def new_conversation(self) -> dict:
+        """A new conversation on the demo datasource."""
         response = self.post("/api/conversations/", json={"datasource": self.demo_datasource()["id"]})
         assert response.status_code == 201, response.text
         return response.json()
