@@ -230,7 +230,7 @@ def test_swagger_ui_and_admin_render_under_their_csp_in_chromium(stack):
             page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI drew the operations
             assert page.locator(".opblock").count() > 10
             page.goto(f"{stack.api}/admin/login/")
-            page.wait_for_selector("#id_username, input[name=username]")
+            page.wait_for_selector("#id_username, input[name=username]", timeout=15000)
             # The admin stylesheet applied: the login box is laid out, not bare HTML.
             assert page.locator("#container").evaluate("e => getComputedStyle(e).display") != "inline"
             assert page.locator("body").evaluate("e => getComputedStyle(e).fontFamily") != "Times New Roman"
@@ -365,7 +365,7 @@ def test_a_client_leaving_mid_stream_still_gets_a_stored_turn(stack, llm, api_us
 
 
 def test_a_slow_llm_wave_does_not_starve_a_login(stack, llm, api_user):
-    latency = 1.5
+    latency = 2.0
     waiter = ApiUser.register(stack, nickname="Waiter")
     conversations = [api_user.new_conversation() for _ in range(16)]
     llm.latency = latency
@@ -440,16 +440,17 @@ def test_the_site_on_nginx_joins_and_asks_across_origins_in_chromium(stack, llm)
             page.get_by_label("Password", exact=True).fill("correct-horse-battery-9")
             page.get_by_label("Password (again)").fill("correct-horse-battery-9")
             page.get_by_role("button", name="Create account").click()
-            expect(page).to_have_url(re.compile(r"/chat\.html"))
+            # Generous waits: CI machines are shared and busy.
+            expect(page).to_have_url(re.compile(r"/chat\.html"), timeout=15000)
             picker = page.get_by_label("Datasource")
-            expect(picker.locator("option", has_text="ecommerce")).to_have_count(1)
+            expect(picker.locator("option", has_text="ecommerce")).to_have_count(1, timeout=15000)
             picker.select_option(label=picker.locator("option", has_text="ecommerce").inner_text())
             box = page.get_by_label("Your question")
             box.fill("How many rows are there?")
             box.press("Enter")
             turn = page.locator("article.turn").last
             expect(turn).to_have_attribute("data-status", "ok", timeout=20000)
-            expect(turn.locator(".summary")).to_have_text(re.compile(r"The query returned \d+ rows?\."))
+            expect(turn.locator(".summary")).to_have_text(re.compile(r"The query returned \d+ rows?\."), timeout=15000)
         finally:
             browser.close()
     assert problems == []
