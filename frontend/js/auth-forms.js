@@ -13,6 +13,8 @@ export function nextPage() {
 /** Wire a form that posts its fields to `path` and stores the returned tokens. */
 export function wireAuthForm(form, path, { validate } = {}) {
   const button = form.querySelector("button[type=submit]");
+  // The button ships disabled so nothing is submitted (credentials in a URL) before this runs.
+  button.disabled = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFormErrors(form);

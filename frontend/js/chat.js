@@ -2,7 +2,8 @@
 // the thread, and asking with live progress from the streaming endpoint.
 
 import { api, ApiError, linkHref, stream } from "./api.js";
-import { $, el, emptyState, formatRelative, loading, replace } from "./dom.js";
+import { ConversationList } from "./conversation-list.js";
+import { $, el, emptyState, loading, replace } from "./dom.js";
 import { mountHeader, mountLlmBanner, requireAuth } from "./session.js";
 import { TurnView, renderTurns } from "./turn-view.js";
 import { confirmDialog, showError, toast } from "./ui.js";
@@ -30,61 +31,19 @@ const els = {
   sqlMode: $("#sql-mode"),
 };
 
-const state = { current: null, datasources: [], nextPage: null, busy: false, loadToken: 0 };
+const state = { current: null, datasources: [], busy: false, loadToken: 0 };
 
 // --- sidebar ------------------------------------------------------------------
 
-function sidebarItem(conversation) {
-  const href = `chat.html?c=${encodeURIComponent(conversation.id)}`;
-  const link = el("a", { class: "conversation", href, dataset: { id: conversation.id } },
-    el("span", { class: "conversation-title" }, conversation.title || "Untitled"),
-    el("span", { class: "conversation-meta" },
-      [conversation.datasource && conversation.datasource.name, formatRelative(conversation.updated_at)].filter(Boolean).join(" · ")));
-  link.addEventListener("click", (event) => {
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    openConversation(conversation.id, { push: true });
+const sidebar = new ConversationList({
+  list: els.list,
+  more: els.more,
+  currentId: () => (state.current ? state.current.id : ""),
+  onOpen: (id) => {
+    openConversation(id, { push: true });
     closeSidebar();
-  });
-  if (state.current && String(state.current.id) === String(conversation.id)) link.setAttribute("aria-current", "page");
-  return link;
-}
-
-async function loadSidebar({ append = false } = {}) {
-  const path = append ? state.nextPage : "conversations/?per-page=20";
-  if (!append) replace(els.list, loading("Loading…"));
-  els.more.disabled = true;
-  try {
-    const page = await api.get(path);
-    if (!append) els.list.replaceChildren();
-    for (const conversation of page.results) {
-      if (!els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)) els.list.append(sidebarItem(conversation));
-    }
-    if (!els.list.children.length) els.list.append(el("p", { class: "sidebar-empty" }, "No conversations yet. Your questions will be listed here."));
-    state.nextPage = page.next;
-    els.more.hidden = !page.next;
-  } catch (error) {
-    if (!append) showError(els.list, error, () => loadSidebar());
-    else toast(error.readable, "error");
-  } finally {
-    els.more.disabled = false;
-  }
-}
-
-/** Put (or move) a conversation at the top of the sidebar. */
-function upsertSidebar(conversation) {
-  els.list.querySelector(".sidebar-empty")?.remove();
-  els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)?.remove();
-  els.list.prepend(sidebarItem(conversation));
-  markActive();
-}
-
-function markActive() {
-  for (const link of els.list.querySelectorAll(".conversation")) {
-    if (state.current && link.dataset.id === String(state.current.id)) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-}
+  },
+});
 
 function openSidebar() {
   els.layout.classList.add("sidebar-open");
@@ -194,7 +153,7 @@ function newChat({ push = true } = {}) {
   state.current = null;
   state.loadToken += 1;
   if (push) history.pushState(null, "", "chat.html");
-  markActive();
+  sidebar.markActive();
   showWelcome();
   els.question.focus();
 }
@@ -209,7 +168,7 @@ async function openConversation(id, { push = false } = {}) {
     const conversation = await api.get(`conversations/${encodeURIComponent(id)}/`);
     if (token !== state.loadToken) return;
     state.current = conversation;
-    markActive();
+    sidebar.markActive();
     setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
     const turns = [];
     let next = linkHref(conversation, "messages") || `conversations/${id}/messages/`;
@@ -257,7 +216,7 @@ async function ensureConversation(firstText) {
   state.current = conversation;
   history.pushState(null, "", `chat.html?c=${encodeURIComponent(conversation.id)}`);
   // List it at once; the server's title (the first question) replaces this when the answer is in.
-  upsertSidebar({ ...conversation, title: conversation.title || firstText });
+  sidebar.upsert({ ...conversation, title: conversation.title || firstText });
   return conversation;
 }
 
@@ -332,7 +291,7 @@ async function refreshCurrent(id) {
       state.current = conversation;
       setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
     }
-    upsertSidebar(conversation);
+    sidebar.upsert(conversation);
   } catch {
     // The sidebar is a convenience; the answer is already on screen.
   }
@@ -356,7 +315,7 @@ async function deleteCurrent() {
   if (!ok) return;
   try {
     await api.del(linkHref(conversation, "delete") || `conversations/${conversation.id}/`);
-    els.list.querySelector(`[data-id="${CSS.escape(String(conversation.id))}"]`)?.remove();
+    sidebar.remove(conversation.id);
     toast("Conversation deleted.", "success");
     newChat();
   } catch (error) {
@@ -392,6 +351,7 @@ async function start() {
   mountHeader("chat");
   mountLlmBanner($("#banner-slot"));
   els.form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  els.send.disabled = false; // ships disabled so nothing is sent before the page is wired
   els.question.addEventListener("keydown", (event) => {
     // Korean input composes syllables; Enter that ends a composition must not send.
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
@@ -403,7 +363,6 @@ async function start() {
   els.sqlMode.addEventListener("change", () => { syncSqlMode(); els.question.focus(); });
   syncSqlMode();
   els.newChat.addEventListener("click", () => { newChat(); closeSidebar(); });
-  els.more.addEventListener("click", () => loadSidebar({ append: true }));
   els.deleteButton.addEventListener("click", deleteCurrent);
   els.toggle.addEventListener("click", () => (els.layout.classList.contains("sidebar-open") ? closeSidebar() : openSidebar()));
   els.scrim.addEventListener("click", closeSidebar);
@@ -416,7 +375,7 @@ async function start() {
   window.addEventListener("popstate", route);
 
   replace(els.thread, loading("Loading…"));
-  loadSidebar();
+  sidebar.load();
   await loadDatasources();
   route();
 }

@@ -198,6 +198,7 @@ if (requireAuth()) {
   mountHeader("datasources");
   engineSelect.addEventListener("change", syncEngineFields);
   form.addEventListener("submit", register);
+  form.querySelector("button[type=submit]").disabled = false;
   syncEngineFields();
   load();
 }

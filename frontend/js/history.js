@@ -119,6 +119,7 @@ if (requireAuth()) {
     setQuery({ search: searchInput.value.trim(), page: 1 });
   });
   deleteAllButton.addEventListener("click", deleteAll);
+  $("#search-form button[type=submit]").disabled = false;
   window.addEventListener("popstate", load);
   load();
 }
