@@ -32,6 +32,8 @@ def test_ask_follow_up_history_search_delete_logout(page, site, sqlite_datasourc
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/chat\.html"))
+    # Let the page's requests finish first: the in-memory SQLite test database locks whole tables.
+    page.wait_for_load_state("networkidle")
     owner = User.objects.get(email="jiwoo@example.com")
     sqlite_datasource(owner, SALES, name="매장 매출")
     page.get_by_role("button", name="지우").click()
