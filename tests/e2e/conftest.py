@@ -115,6 +115,11 @@ def browser():
         from tests.conftest import skip_or_fail
 
         skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    # Each run starts with a clean screenshot folder, so every file there is from this run.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+
     # Playwright's sync API keeps an event loop on the main thread; the ORM calls the
     # tests make between browser steps are still ordinary blocking calls.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
