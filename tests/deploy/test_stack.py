@@ -205,38 +205,33 @@ def test_app_server_down_is_a_json_502(stack, tmp_path):
     assert_security_headers(response, API_CSP)
 
 
+def run_browser_check(check: str, stack) -> dict:
+    """Run one Chromium check of tests/deploy/browser_checks.py in its own process; its findings."""
+    chromium = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"no Chromium at {chromium}")
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.deploy.browser_checks", check, stack.api, stack.web],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.browser
 def test_swagger_ui_and_admin_render_under_their_csp_in_chromium(stack):
     """nginx's Content-Security-Policy for /api/docs/ and /admin/ lets those pages work, and nothing is refused."""
-    from playwright.sync_api import sync_playwright
-
-    chromium_path = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
-    if not os.path.exists(chromium_path):
-        from tests.conftest import skip_or_fail
-
-        skip_or_fail(f"no Chromium at {chromium_path}")
-    violations: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            page.on(
-                "console",
-                lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-            )
-            page.goto(f"{stack.api}/api/docs/")
-            page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI drew the operations
-            assert page.locator(".opblock").count() > 10
-            page.goto(f"{stack.api}/admin/login/")
-            page.wait_for_selector("#id_username, input[name=username]", timeout=15000)
-            # The admin stylesheet applied: the login box is laid out, not bare HTML.
-            assert page.locator("#container").evaluate("e => getComputedStyle(e).display") != "inline"
-            assert page.locator("body").evaluate("e => getComputedStyle(e).fontFamily") != "Times New Roman"
-        finally:
-            browser.close()
-    assert violations == []
+    found = run_browser_check("docs_and_admin", stack)
+    assert found["operations"] > 10  # Swagger UI drew the API's operations
+    # The admin stylesheet applied: the login box is laid out, not bare HTML.
+    assert found["admin_container_display"] != "inline"
+    assert "Times New Roman" not in found["admin_font"]
+    assert found["problems"] == []
 
 
 # --- the static site ----------------------------------------------------------------
@@ -406,54 +401,11 @@ def test_a_slow_llm_wave_does_not_starve_a_login(stack, llm, api_user):
 @pytest.mark.browser
 def test_the_site_on_nginx_joins_and_asks_across_origins_in_chromium(stack, llm):
     """The whole production path in a browser: site and API on their own nginx origins, CORS, CSP, streaming."""
-    from playwright.sync_api import expect, sync_playwright
-
-    chromium_path = os.environ.get("CHATAPI_CHROMIUM", "/usr/bin/chromium")
-    if not os.path.exists(chromium_path):
-        from tests.conftest import skip_or_fail
-
-        skip_or_fail(f"no Chromium at {chromium_path}")
     llm.latency = 0.3
-    problems: list[str] = []
-    config_js = f'window.CHATAPI_CONFIG = {{ apiBaseUrl: "{stack.api}/api" }};\n'
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            # What a deployer does to frontend/config.js; every other byte comes from nginx.
-            page.route(
-                f"{stack.web}/config.js",
-                lambda route: route.fulfill(status=200, content_type="text/javascript", body=config_js),
-            )
-            page.on(
-                "console",
-                lambda msg: (
-                    problems.append(msg.text) if "Content Security Policy" in msg.text or "CORS" in msg.text else None
-                ),
-            )
-            page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-            page.goto(f"{stack.web}/join.html")
-            page.get_by_label("Email").fill(f"browser-{time.time_ns()}@example.com")
-            page.get_by_label("Nickname").fill("브라우저")
-            page.get_by_label("Password", exact=True).fill("correct-horse-battery-9")
-            page.get_by_label("Password (again)").fill("correct-horse-battery-9")
-            page.get_by_role("button", name="Create account").click()
-            # Generous waits: CI machines are shared and busy.
-            expect(page).to_have_url(re.compile(r"/chat\.html"), timeout=15000)
-            picker = page.get_by_label("Datasource")
-            expect(picker.locator("option", has_text="ecommerce")).to_have_count(1, timeout=15000)
-            picker.select_option(label=picker.locator("option", has_text="ecommerce").inner_text())
-            box = page.get_by_label("Your question")
-            box.fill("How many rows are there?")
-            box.press("Enter")
-            turn = page.locator("article.turn").last
-            expect(turn).to_have_attribute("data-status", "ok", timeout=20000)
-            expect(turn.locator(".summary")).to_have_text(re.compile(r"The query returned \d+ rows?\."), timeout=15000)
-        finally:
-            browser.close()
-    assert problems == []
+    found = run_browser_check("join_and_ask", stack)
+    assert found["status"] == "ok"
+    assert re.fullmatch(r"The query returned \d+ rows?\.", found["summary"])
+    assert found["problems"] == []
 
 
 def test_a_second_serve_on_taken_ports_says_so_and_exits(stack, tmp_path):
