@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, Message
 
 
 def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
-    """The user's conversations, newest activity first, with message count and last question annotated."""
+    """The user's conversations, newest activity first, with message count and last question annotated.
+
+    Both annotations are correlated subqueries rather than a JOIN with GROUP BY: the page query then
+    walks the (owner, -updated_at, -id) index and stops at the page's LIMIT, and the paginator's
+    COUNT drops them altogether, so a long history costs no more per page than a short one.
+    """
+    turns = Message.objects.filter(conversation=OuterRef("pk")).order_by().values("conversation")
+    message_count = turns.annotate(n=Count("pk")).values("n")
     last_question = (
         Message.objects.filter(conversation=OuterRef("pk")).exclude(question="").order_by("-id").values("question")[:1]
     )
@@ -20,7 +28,10 @@ def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
         queryset = queryset.filter(Q(title__icontains=search) | Q(pk__in=matching))
     return (
         queryset.select_related("datasource")
-        .annotate(message_count=Count("messages", distinct=True), last_question=Subquery(last_question))
+        .annotate(
+            message_count=Coalesce(Subquery(message_count, output_field=IntegerField()), 0),
+            last_question=Subquery(last_question),
+        )
         .order_by("-updated_at", "-id")
     )
 
