@@ -31,6 +31,7 @@ from chat.offline_vocabulary import (
     LISTING_LIMIT,
     MAX_WORDS,
     MIN_WORDS,
+    NAME_TOKEN,
     NUMBER,
     NUMBER_WORDS,
     STOP_WORDS,
@@ -110,7 +111,11 @@ class Question:
         self.text = text
         self.lowered = " ".join(text.lower().split())
         self.words = _words(self.lowered)
-        self.forms = {form for word in self.words for form in _forms(word)}
+        # Compound names count as one word whether typed "order_items" or "order items".
+        tokens = NAME_TOKEN.findall(self.lowered) + [
+            f"{a}_{b}" for a, b in zip(self.words, self.words[1:], strict=False)
+        ]
+        self.forms = {form for word in self.words + tokens for form in _forms(word)}
 
     def mentions(self, terms: set[str]) -> int:
         """How many of `terms` the question uses (Korean terms also as a word's prefix, for particles)."""

@@ -10,6 +10,8 @@ import re
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD = re.compile(r"[a-z0-9]+|[\uac00-\ud7a3]+")
+# A name as typed, underscores kept: "order_items" is one table, not "order" and "items".
+NAME_TOKEN = re.compile(r"[a-z0-9_]+|[\uac00-\ud7a3]+")
 KO_PARTICLES = (
     "에서는",
     "으로는",
@@ -109,7 +111,8 @@ COMPARISON_WORDS = re.compile(
     r"|at most|older than|newer than)\b|이상|이하|초과|미만|이후|이전|보다|사이"
 )
 GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
-GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?![\uac00-\ud7a3])")
+# "도시별", "도시별로", "도시 기준으로": a particle may follow; "별점" (a word of its own) is not a grouping.
+GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?:으로|로|에|의)?(?![\uac00-\ud7a3])")
 NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지)")
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 NUMBER_WORDS.update({"ten": 10, "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "열": 10})

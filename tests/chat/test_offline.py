@@ -187,6 +187,54 @@ class TestEverydayWords:
         ]
 
 
+class TestCompoundNames:
+    """A table whose name contains another's ("order_items" and "orders") is the one asked for by its whole name."""
+
+    SHOP = """
+    CREATE TABLE members (id INTEGER PRIMARY KEY, full_name TEXT, region TEXT);
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES members(id),
+        order_date TEXT, order_status TEXT, order_total REAL
+    );
+    CREATE TABLE order_items (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id), quantity INTEGER);
+    INSERT INTO members VALUES (1, 'A', 'north'), (2, 'B', 'south'), (3, 'C', 'south');
+    INSERT INTO orders VALUES (1, 1, '2026-01-02', 'paid', 9.5), (2, 2, '2026-02-03', 'sent', 20);
+    INSERT INTO order_items VALUES (1, 1, 2), (2, 1, 1), (3, 2, 5), (4, 2, 1), (5, 2, 3);
+    """
+
+    @pytest.fixture
+    def shop(self, auth_client, make_source, user):
+        source = make_source(user, self.SHOP, name="shop")
+        return auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+
+    @pytest.mark.parametrize(
+        ("question", "count"),
+        [
+            ("How many rows are in order_items?", 5),
+            ("order_items 개수", 5),
+            ("How many order items are there?", 5),
+            ("How many orders?", 2),
+            ("orders 수는?", 2),
+        ],
+    )
+    def test_counts_the_table_named(self, auth_client, shop, question, count):
+        assert answer(auth_client, shop, question)["result"]["rows"] == [[count]]
+
+    @pytest.mark.parametrize(
+        "question", ["members 수를 region별로", "region별로 members 수", "region 기준으로 members 수"]
+    )
+    def test_korean_grouping_with_a_particle(self, auth_client, shop, question):
+        turn = answer(auth_client, shop, question)
+        assert sorted(turn["result"]["rows"]) == [["north", 1], ["south", 2]]
+
+    @pytest.mark.parametrize("question", ["members 수를 도시별로", "How many members by city?"])
+    def test_grouping_by_a_column_that_does_not_exist_is_unsupported(self, auth_client, shop, question):
+        # Answering with the ungrouped total would look like an answer to the question asked.
+        response = ask(auth_client, shop, question)
+        assert response.status_code == 422, response.json()
+        assert response.json()["code"] == "offline_unsupported"
+
+
 def test_names_that_are_sql_keywords(auth_client, make_source, user):
     source = make_source(
         user,
