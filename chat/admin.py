@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from chat import services
 from chat.models import Conversation, Message
 
 
@@ -23,11 +24,11 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     """Conversations: titles are editable, the rest is the record."""
 
-    list_display = ("id", "title", "owner", "datasource", "created_at", "updated_at")
+    list_display = ("id", "title", "owner", "datasource", "message_count", "created_at", "updated_at")
     list_select_related = ("owner", "datasource")
     list_filter = ("datasource",)
     search_fields = ("title", "owner__email", "messages__question")
-    readonly_fields = ("owner", "datasource", "created_at", "updated_at")
+    readonly_fields = ("owner", "datasource", "message_count", "last_question", "created_at", "updated_at")
     inlines = [MessageInline]
 
     def has_add_permission(self, request):
@@ -53,3 +54,10 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # Deleting turns goes through the service, which recounts their conversations.
+    def delete_model(self, request, obj: Message) -> None:
+        services.message_delete(message=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.messages_delete(queryset)

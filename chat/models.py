@@ -12,6 +12,10 @@ class Conversation(models.Model):
     title = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Kept by chat.services whenever a turn is added or deleted, so a page of the list is one indexed
+    # scan with nothing to count or look up per row.
+    message_count = models.PositiveIntegerField(default=0)
+    last_question = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at", "-id"]

@@ -64,6 +64,10 @@ class OneShotSerializer(AskSerializer):
         return attrs
 
 
+# One field instance for every timestamp in a response, not two per item.
+_timestamp = serializers.DateTimeField().to_representation
+
+
 def conversation_links(request, conversation: Conversation) -> list:
     kwargs = {"pk": conversation.pk}
     return [
@@ -90,8 +94,8 @@ def conversation_data(request, conversation: Conversation) -> dict:
         "datasource": {"id": conversation.datasource_id, "name": conversation.datasource.name},
         "message_count": getattr(conversation, "message_count", 0),
         "last_question": getattr(conversation, "last_question", None) or "",
-        "created_at": serializers.DateTimeField().to_representation(conversation.created_at),
-        "updated_at": serializers.DateTimeField().to_representation(conversation.updated_at),
+        "created_at": _timestamp(conversation.created_at),
+        "updated_at": _timestamp(conversation.updated_at),
         "_links": conversation_links(request, conversation),
     }
 
@@ -130,6 +134,6 @@ def message_data(request, message: Message) -> dict:
         "model": message.model,
         "attempts": message.attempts,
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
-        "created_at": serializers.DateTimeField().to_representation(message.created_at),
+        "created_at": _timestamp(message.created_at),
         "_links": message_links(request, message),
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -51,11 +53,14 @@ def message_start(*, conversation: Conversation, question: str = "", sql: str = 
     with transaction.atomic():
         message = Message.objects.create(conversation=conversation, question=question, sql=sql)
         changes = {"updated_at": now}
+        if question:
+            changes["last_question"] = question
         if not conversation.title:
             changes["title"] = default_title(question or sql)
-        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+        Conversation.objects.filter(pk=conversation.pk).update(message_count=F("message_count") + 1, **changes)
     for name, value in changes.items():
         setattr(conversation, name, value)
+    conversation.message_count += 1
     message.conversation = conversation
     return message
 
@@ -70,4 +75,24 @@ def message_ask(
 
 def message_delete(*, message: Message) -> None:
     """Delete one turn."""
-    message.delete()
+    messages_delete(Message.objects.filter(pk=message.pk))
+
+
+def messages_delete(messages) -> int:
+    """Delete the turns in the queryset `messages` and recount their conversations; returns how many went."""
+    with transaction.atomic():
+        conversation_ids = set(messages.values_list("conversation_id", flat=True))
+        deleted, _ = messages.delete()
+        conversation_recount(Conversation.objects.filter(pk__in=conversation_ids))
+    return deleted
+
+
+def conversation_recount(conversations) -> None:
+    """Set `message_count` and `last_question` of the queryset `conversations` from their stored turns."""
+    turns = Message.objects.filter(conversation=OuterRef("pk")).order_by()
+    count = turns.values("conversation").annotate(n=Count("pk")).values("n")
+    last = turns.exclude(question="").order_by("-id").values("question")[:1]
+    conversations.update(
+        message_count=Coalesce(Subquery(count), 0),
+        last_question=Coalesce(Subquery(last), Value("")),
+    )

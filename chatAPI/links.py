@@ -28,24 +28,30 @@ def _route_template(urlconf, script_prefix: str, viewname: str, names: tuple[str
     return path
 
 
-def _reverse(viewname: str, args=(), kwargs=None) -> str:
-    """`reverse()`, with integer keyword arguments filled into a template reversed once per route.
+class _RequestRoutes:
+    """What every link of one request shares: its origin, URLconf and script prefix, looked up once."""
 
-    A list page carries about six links per item; reversing each one costs more than the query.
-    """
-    if args or not kwargs or not all(isinstance(v, int) for v in kwargs.values()):
-        return reverse(viewname, args=args, kwargs=kwargs)
-    names = tuple(sorted(kwargs))
-    return _route_template(get_urlconf(), get_script_prefix(), viewname, names).format(**kwargs)
+    def __init__(self, request):
+        self.origin = request.build_absolute_uri("/")[:-1]
+        self.urlconf = get_urlconf()
+        self.script_prefix = get_script_prefix()
+
+    def path(self, viewname: str, args=(), kwargs=None) -> str:
+        """`reverse()`, with integer keyword arguments filled into a template reversed once per route.
+
+        A list page carries about six links per item; reversing each one costs more than the page query.
+        """
+        if args or not kwargs or not all(isinstance(v, int) for v in kwargs.values()):
+            return reverse(viewname, urlconf=self.urlconf, args=args, kwargs=kwargs)
+        template = _route_template(self.urlconf, self.script_prefix, viewname, tuple(sorted(kwargs)))
+        return template.format(**kwargs)
 
 
-def _origin(request) -> str:
-    """`scheme://host` of the request, worked out once per request."""
-    origin = getattr(request, "_links_origin", None)
-    if origin is None:
-        origin = request.build_absolute_uri("/")[:-1]
-        request._links_origin = origin
-    return origin
+def _routes(request) -> _RequestRoutes:
+    routes = getattr(request, "_link_routes", None)
+    if routes is None:
+        routes = request._link_routes = _RequestRoutes(request)
+    return routes
 
 
 def link(
@@ -62,9 +68,9 @@ def link(
 ) -> Link:
     """Return one link; `href` is made absolute against the request."""
     if href is None:
-        href = _reverse(viewname, args=args, kwargs=kwargs)
+        href = _routes(request).path(viewname, args=args, kwargs=kwargs)
     if query:
         href = f"{href}?{query}"
     if not href.startswith(("http://", "https://")):
-        href = _origin(request) + href if href.startswith("/") else request.build_absolute_uri(href)
+        href = _routes(request).origin + href if href.startswith("/") else request.build_absolute_uri(href)
     return {"rel": rel, "desc": desc, "href": href, "method": method}

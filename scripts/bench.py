@@ -245,6 +245,9 @@ def create_history(user, datasource, *, conversations: int, messages_each: int) 
         ],
         batch_size=1000,
     )
+    from chat.services import conversation_recount
+
+    conversation_recount(Conversation.objects.filter(owner=user))
 
 
 def query_counts(token: str, paths: dict[str, str]) -> dict:
@@ -708,6 +711,9 @@ def main() -> int:
                 for i in range(create_history_messages)
             ]
         )
+        from chat.services import conversation_recount
+
+        conversation_recount(Conversation.objects.filter(pk=one.pk))
 
         if "list" in sections:
             print("bench: throughput, GET /api/auth/user/ and GET /api/conversations/ side by side ...", flush=True)

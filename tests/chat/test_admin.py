@@ -30,3 +30,19 @@ def test_operator_can_inspect_turns_read_only(staff_browser, auth_client, conver
     assert staff_browser.get("/admin/chat/message/add/").status_code == 403
     conversations = staff_browser.get(f"/admin/chat/conversation/{conversation['id']}/change/")
     assert conversations.status_code == 200 and "How many customers?" in conversations.content.decode()
+
+
+def test_turns_deleted_in_the_admin_are_taken_off_the_conversation(staff_browser, auth_client, conversation):
+    path = f"/api/conversations/{conversation['id']}/messages/"
+    first = auth_client.post(path, {"question": "How many customers?"}, format="json").json()
+    second = auth_client.post(path, {"question": "List all products"}, format="json").json()
+    response = staff_browser.post(f"/admin/chat/message/{second['id']}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    detail = auth_client.get(f"/api/conversations/{conversation['id']}/").json()
+    assert (detail["message_count"], detail["last_question"]) == (1, "How many customers?")
+    response = staff_browser.post(
+        "/admin/chat/message/", {"action": "delete_selected", "_selected_action": [first["id"]], "post": "yes"}
+    )
+    assert response.status_code == 302
+    detail = auth_client.get(f"/api/conversations/{conversation['id']}/").json()
+    assert (detail["message_count"], detail["last_question"]) == (0, "")

@@ -3,6 +3,7 @@ ask input checks, throttling, the one-shot endpoint and CSV export."""
 
 import pytest
 
+from chat import services
 from chat.models import Conversation, Message
 from tests.chat.conftest import SHOP_SQL, TURN_KEYS, ask_turn
 from tests.fake_llm import Reply
@@ -162,6 +163,18 @@ class TestDelete:
         assert_error(auth_client.get(f"/api/messages/{turn['id']}/"), 404)
         assert auth_client.get(f"/api/conversations/{conversation['id']}/").json()["message_count"] == 0
 
+    def test_deleting_the_latest_turn_brings_back_the_one_before(self, auth_client, conversation):
+        first = ask(auth_client, conversation["id"], "How many customers?").json()
+        second = ask(auth_client, conversation["id"], "List all products").json()
+        detail = auth_client.get(f"/api/conversations/{conversation['id']}/").json()
+        assert (detail["message_count"], detail["last_question"]) == (2, "List all products")
+        assert auth_client.delete(f"/api/messages/{second['id']}/").status_code == 204
+        listed = auth_client.get("/api/conversations/").json()["results"][0]
+        assert (listed["message_count"], listed["last_question"]) == (1, "How many customers?")
+        assert auth_client.delete(f"/api/messages/{first['id']}/").status_code == 204
+        listed = auth_client.get("/api/conversations/").json()["results"][0]
+        assert (listed["message_count"], listed["last_question"]) == (0, "")
+
 
 class TestIsolation:
     def test_another_users_objects_are_404_everywhere(self, auth_client, other_client, conversation):
@@ -210,6 +223,7 @@ class TestQueryCounts:
                     for n in range(2)
                 ]
             )
+        services.conversation_recount(Conversation.objects.filter(owner=user))
         return Conversation.objects.filter(owner=user).order_by("-updated_at", "-id").first()
 
     @pytest.mark.parametrize("size", [2, 20])
