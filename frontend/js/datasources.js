@@ -96,7 +96,9 @@ async function testConnection(ds, button, status) {
     if (result.server_version) parts.push(String(result.server_version));
     if (result.latency_ms !== undefined) parts.push(`${Math.round(result.latency_ms)} ms`);
     replace(status, el("div", { class: "notice notice-success" }, parts.join(" · ")));
-    if (result.warning) status.append(el("div", { class: "notice notice-warning" }, String(result.warning)));
+    for (const warning of result.warnings || []) {
+      status.append(el("div", { class: "notice notice-warning", role: "status" }, String(warning)));
+    }
   } catch (error) {
     replace(status, el("div", { class: "notice notice-error", role: "alert" }, error.readable));
   } finally {

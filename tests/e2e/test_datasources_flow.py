@@ -98,3 +98,18 @@ def test_register_test_introspect_and_describe(page, site, user, settings):
     page.locator("article.ds-item", has_text="내 가게").get_by_role("button", name="Delete").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page.locator("article.ds-item", has_text="내 가게")).to_have_count(0)
+
+
+def test_connection_test_shows_each_write_warning(page, site, user, postgres_datasource):
+    # The test cluster's role is a superuser that can create objects: exactly what the warnings are for.
+    postgres_datasource(user, "CREATE TABLE readings (id integer PRIMARY KEY, value real)", name="plant")
+    sign_in(page, site, user, target="datasources.html")
+    item = page.locator("article.ds-item", has_text="plant")
+    item.get_by_role("button", name="Test").click()
+    status = item.locator(".ds-status")
+    expect(status).to_contain_text("Connected")
+    expect(status.locator(".notice-warning")).to_have_count(3)
+    expect(status.locator(".notice-warning").first).to_have_text(
+        "This role is a superuser. Register a role that can only SELECT."
+    )
+    page.shots("datasource-write-warnings")
