@@ -39,20 +39,7 @@ class DataSourceAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [
-        "engine",
-        "owner",
-        "is_demo",
-        "host",
-        "port",
-        "database",
-        "username",
-        "sqlite_path",
-        "schema",
-        "introspected_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = [name for name in fields if name not in ("name", "description")]
     inlines = [TableInline]
 
     def has_add_permission(self, request):

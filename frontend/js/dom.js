@@ -111,3 +111,9 @@ export function formatNumber(value) {
 export function plural(count, noun, pluralNoun = `${noun}s`) {
   return `${formatNumber(count)} ${count === 1 ? noun : pluralNoun}`;
 }
+
+// Focus `node` on page load unless the user (or their password manager) is already in a field.
+export function focusIfIdle(node) {
+  const active = document.activeElement;
+  if (!active || active === document.body) node.focus();
+}

@@ -1,5 +1,5 @@
 // Sign-up page.
-import { $ } from "./dom.js";
+import { $, focusIfIdle } from "./dom.js";
 import { requiredFields, wireAuthForm } from "./auth-forms.js";
 
 wireAuthForm($("#join-form"), "auth/registration/", {
@@ -9,4 +9,4 @@ wireAuthForm($("#join-form"), "auth/registration/", {
     return problems;
   },
 });
-$("#email").focus();
+focusIfIdle($("#email"));

@@ -1,6 +1,6 @@
 // Login page.
 import { tokens } from "./api.js";
-import { $ } from "./dom.js";
+import { $, focusIfIdle } from "./dom.js";
 import { nextPage, requiredFields, wireAuthForm } from "./auth-forms.js";
 
 const params = new URLSearchParams(location.search);
@@ -13,4 +13,4 @@ else if (tokens.present && !params.has("next")) location.replace(nextPage());
 wireAuthForm($("#login-form"), "auth/login/", {
   validate: (data) => requiredFields(data, { email: "Email", password: "Password" }),
 });
-$("#email").focus();
+focusIfIdle($("#email"));

@@ -1,6 +1,7 @@
 """Sign-up, login, logout, account deletion and silent token refresh in a real browser."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -129,3 +130,19 @@ def test_login_works_from_the_keyboard_alone(page, site, user):
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Send")).to_be_focused()
     page.shots("focus-ring")
+
+
+def test_login_page_does_not_steal_focus_from_a_field_already_in_use(page, site, user):
+    # The page's module arrives late (a slow network): the visitor is already typing.
+    def late_module(route):
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route(re.compile(r"/js/login\.js$"), late_module)
+    page.goto(site.page("login.html"), wait_until="commit")
+    page.get_by_label("Password").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_enabled()  # the module has run
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    expect(page.get_by_label("Password")).to_have_value(PASSWORD)
+    expect(page.get_by_label("Email")).to_have_value("")
