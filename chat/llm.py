@@ -128,6 +128,10 @@ class OpenAIClient:
         )
 
     def _stream(self, model: str, messages: list[dict], on_delta: DeltaCallback) -> Completion:
+        # The SDK's timeout bounds each wait for the next chunk, not the whole reply: a model that
+        # keeps trickling words would hold the worker past uWSGI's harakiri. `LLM_TIMEOUT` is the
+        # whole call's budget here too.
+        deadline = time.monotonic() + settings.LLM_TIMEOUT
         pieces: list[str] = []
         completion = Completion(text="", model=model)
         stream = _sdk_client().chat.completions.create(
@@ -145,6 +149,8 @@ class OpenAIClient:
                     if delta:
                         pieces.append(delta)
                         on_delta(delta)
+                if time.monotonic() > deadline:
+                    raise LLMTimeout()
         completion.text = "".join(pieces)
         return completion
 

@@ -39,6 +39,7 @@ message (constants in `chat.prompts`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import threading
@@ -60,11 +61,12 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     stage: str | None = None
+    chunk_delay: float = 0.0
 
     @staticmethod
-    def text(content: str, *, delay: float = 0.0) -> Reply:
-        """A plain completion with this content."""
-        return Reply(kind="text", content=content, delay=delay)
+    def text(content: str, *, delay: float = 0.0, chunk_delay: float = 0.0) -> Reply:
+        """A plain completion with this content; streamed, each word waits `chunk_delay` seconds."""
+        return Reply(kind="text", content=content, delay=delay, chunk_delay=chunk_delay)
 
     @staticmethod
     def sql(sql: str, *, delay: float = 0.0) -> Reply:
@@ -213,7 +215,7 @@ class FakeLLM:
         with self._lock:
             for reply in replies:
                 if stage is not None:
-                    reply = Reply(reply.kind, reply.content, reply.status, reply.delay, stage)
+                    reply = dataclasses.replace(reply, stage=stage)
                 self._queue.append(reply)
 
     def requests_for(self, stage: str) -> list[RecordedRequest]:
@@ -338,7 +340,7 @@ class FakeLLM:
                 ident = f"chatcmpl-fake-{fake._counter}"
                 model = request.model or fake.model
                 if request.stream:
-                    self._stream(ident, model, reply.content, usage, request.body)
+                    self._stream(ident, model, reply.content, usage, request.body, reply.chunk_delay)
                     return
                 self._send_json(
                     200,
@@ -358,7 +360,7 @@ class FakeLLM:
                     },
                 )
 
-            def _stream(self, ident: str, model: str, text: str, usage: dict, body: dict) -> None:
+            def _stream(self, ident: str, model: str, text: str, usage: dict, body: dict, chunk_delay: float) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
@@ -381,6 +383,7 @@ class FakeLLM:
 
                 chunk({"role": "assistant", "content": ""})
                 for piece in re.findall(r"\S+\s*|\s+", text):
+                    fake._wait(chunk_delay)
                     chunk({"content": piece})
                 chunk({}, finish="stop")
                 if (body.get("stream_options") or {}).get("include_usage"):

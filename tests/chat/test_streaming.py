@@ -1,6 +1,7 @@
 """Streaming asks (server-sent events): event order, errors, and disconnects that still store the turn."""
 
 import json
+import time
 
 import pytest
 
@@ -76,6 +77,22 @@ def test_a_failure_ends_with_an_error_event(auth_client, conversation, fake_llm)
     error = events[-1][1]
     assert error["code"] == "llm_unavailable" and error["message"]
     assert Message.objects.get(pk=error["turn"]["id"]).error_code == "llm_unavailable"
+
+
+def test_a_model_that_keeps_trickling_words_is_cut_off_at_llm_timeout(auth_client, conversation, fake_llm, settings):
+    # Each word comes well within the timeout, but the whole reply would take 6 s.
+    settings.LLM_TIMEOUT = 1
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers"), stage="sql")
+    fake_llm.enqueue(Reply.text("There are three customers " * 10, chunk_delay=0.15), stage="summary")
+    started = time.monotonic()
+    events = parse_events(stream(auth_client, conversation, {"question": "How many customers?"}).streaming_content)
+    assert time.monotonic() - started < 4
+    names = [name for name, _ in events]
+    assert names[-1] == "error" and events[-1][1]["code"] == "llm_timeout"
+    assert 0 < names.count("summary") < 40
+    message = Message.objects.get(pk=events[-1][1]["turn"]["id"])
+    assert (message.status, message.error_code) == ("error", "llm_timeout")
+    assert message.rows == [[3]]  # what the query found is kept
 
 
 def test_bad_input_is_a_json_400(auth_client, conversation, fake_llm):
