@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -63,6 +66,26 @@ def message_start(*, conversation: Conversation, question: str = "", sql: str = 
     conversation.message_count += 1
     message.conversation = conversation
     return message
+
+
+INTERRUPTED_MESSAGE = "This answer was cut off before it finished (the server restarted). Please ask again."
+
+
+def turns_settle_abandoned(messages) -> None:
+    """Mark the `pending` turns among `messages` that started over `TURN_ABANDONED_AFTER` ago as failed.
+
+    A turn is saved `pending` before it runs; if the process running it dies (a restart, harakiri)
+    nothing else would ever finish it. Costs no query unless such a turn is on hand.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.TURN_ABANDONED_AFTER)
+    stale = [m for m in messages if m.status == Message.Status.PENDING and m.created_at < cutoff]
+    if not stale:
+        return
+    fields = {"status": Message.Status.ERROR, "error_code": "interrupted", "error_message": INTERRUPTED_MESSAGE}
+    Message.objects.filter(pk__in=[m.pk for m in stale], status=Message.Status.PENDING).update(**fields)
+    for message in stale:
+        for name, value in fields.items():
+            setattr(message, name, value)
 
 
 def message_ask(

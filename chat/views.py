@@ -127,6 +127,7 @@ class ConversationMessagesView(StreamableAskMixin, APIView):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.message_list(conversation=conversation), request, view=self)
+        services.turns_settle_abandoned(page)
         kwargs = {"pk": conversation.pk}
         extra = [
             link(request, "conversation", "The conversation", "conversation-detail", kwargs=kwargs),
@@ -147,7 +148,9 @@ class MessageDetailView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
-        return Response(message_data(request, selectors.message_get(user=request.user, pk=pk)))
+        message = selectors.message_get(user=request.user, pk=pk)
+        services.turns_settle_abandoned([message])
+        return Response(message_data(request, message))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):

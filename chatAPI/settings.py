@@ -217,6 +217,9 @@ LLM_MAX_ATTEMPTS = env.int("LLM_MAX_ATTEMPTS", default=3)
 LLM_SCHEMA_MAX_TABLES = env.int("LLM_SCHEMA_MAX_TABLES", default=30)
 LLM_SUMMARY_MAX_ROWS = env.int("LLM_SUMMARY_MAX_ROWS", default=50)
 LLM_HISTORY_TURNS = env.int("LLM_HISTORY_TURNS", default=3)
+# A turn still `pending` this long after it started was cut off (its worker restarted or was
+# killed by harakiri, 360 s); it is then shown and stored as failed with `interrupted`.
+TURN_ABANDONED_AFTER = env.int("TURN_ABANDONED_AFTER", default=420)
 QUESTION_MAX_CHARS = 2000
 
 # --- i18n, static ------------------------------------------------------------------

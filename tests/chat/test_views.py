@@ -1,7 +1,10 @@
 """The HTTP endpoints: conversation shapes, links, pagination, search, rename, delete, isolation, query counts,
 ask input checks, throttling, the one-shot endpoint and CSV export."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from chat import services
 from chat.models import Conversation, Message
@@ -174,6 +177,36 @@ class TestDelete:
         assert auth_client.delete(f"/api/messages/{first['id']}/").status_code == 204
         listed = auth_client.get("/api/conversations/").json()["results"][0]
         assert (listed["message_count"], listed["last_question"]) == (0, "")
+
+
+class TestAbandonedTurns:
+    """A turn whose process died mid-answer must not stay `pending` for ever."""
+
+    def start_turn(self, conversation, question, *, age_seconds):
+        conv = Conversation.objects.get(pk=conversation["id"])
+        message = services.message_start(conversation=conv, question=question)
+        Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(seconds=age_seconds))
+        return message
+
+    def test_a_long_pending_turn_is_shown_and_stored_as_interrupted(self, auth_client, conversation, settings):
+        settings.TURN_ABANDONED_AFTER = 420
+        dead = self.start_turn(conversation, "How many customers?", age_seconds=600)
+        running = self.start_turn(conversation, "List all products", age_seconds=5)
+        listed = auth_client.get(f"/api/conversations/{conversation['id']}/messages/").json()["results"]
+        assert [(t["status"], t["error"] and t["error"]["code"]) for t in listed] == [
+            ("error", "interrupted"),
+            ("pending", None),
+        ]
+        assert "ask again" in listed[0]["error"]["message"]
+        dead.refresh_from_db()
+        running.refresh_from_db()
+        assert (dead.status, dead.error_code) == ("error", "interrupted")
+        assert running.status == "pending"
+
+    def test_the_turn_detail_settles_it_too(self, auth_client, conversation):
+        dead = self.start_turn(conversation, "How many customers?", age_seconds=3600)
+        body = auth_client.get(f"/api/messages/{dead.pk}/").json()
+        assert body["status"] == "error" and body["error"]["code"] == "interrupted"
 
 
 class TestIsolation:
