@@ -43,6 +43,14 @@ class OfflineUnsupported(LLMError):
     default_message = prompts.OFFLINE_UNSUPPORTED
 
 
+class TurnDiscarded(DomainError):
+    """The turn, or its conversation, was deleted while it was being answered: nothing is stored."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_message = "This question was deleted (or its conversation was) before the answer was ready."
+
+
 class TurnFailed(DomainError):
     """A stored turn that ended in a 5xx/422 outcome: the error shape plus `"turn"`."""
 
@@ -61,6 +69,8 @@ TURN_HTTP_STATUS = {
     LLMUnavailable.code: LLMUnavailable.status_code,
     LLMBadOutput.code: LLMBadOutput.status_code,
     OfflineUnsupported.code: OfflineUnsupported.status_code,
+    # The outcome could not be stored (a bug on our side); the turn is kept as failed.
+    "server_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
 
 

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 
 from chat import prompts
-from chat.errors import LLMError
+from chat.errors import LLMError, TurnDiscarded
 from chat.llm import Completion, LLMClient, LLMRequest, get_client
 from chat.models import Message
 from chat.offline import is_korean
-from chat.replies import parse_sql, parse_tables, strip_thinking
+from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
 from datasources.errors import DatasourceError, GuardRejected, QueryFailed
@@ -28,6 +29,7 @@ from datasources.errors import DatasourceError, GuardRejected, QueryFailed
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[str, dict], None]
+SERVER_ERROR_MESSAGE = "Something went wrong on our side. Please try again."
 
 
 def _no_emit(event: str, data: dict) -> None:
@@ -257,8 +259,17 @@ def summarize(
     request = LLMRequest(
         stage=prompts.STAGE_SUMMARY, messages=summary_messages(question, result), question=question, result=result
     )
-    on_delta = (lambda delta: emit("summary", {"delta": delta})) if streaming else None
-    return strip_thinking(_ask(client, request, tally, on_delta=on_delta).text)
+    if not streaming:
+        return strip_thinking(_ask(client, request, tally).text)
+    thinking = ThinkingFilter()
+
+    def send(text: str) -> None:
+        if text:
+            emit("summary", {"delta": text})
+
+    reply = _ask(client, request, tally, on_delta=lambda delta: send(thinking.feed(delta)))
+    send(thinking.flush())
+    return strip_thinking(reply.text)
 
 
 # -- the whole turn --------------------------------------------------------------------------
@@ -321,18 +332,46 @@ def run_turn(
     except Exception:
         # Not a known failure: store the turn as failed so it is not left pending, then let it surface.
         logger.exception("Turn %s failed unexpectedly", message.pk)
-        _fail(message, Message.Status.ERROR, "server_error", "Something went wrong on our side. Please try again.")
+        _fail(message, Message.Status.ERROR, "server_error", SERVER_ERROR_MESSAGE)
         _finish(message, tally, started)
         raise
     _finish(message, tally, started)
     return message
 
 
+# Text a model or a database produced, cut to its column and cleaned of NUL (PostgreSQL refuses it).
+_TEXT_FIELDS = {
+    "sql": None,
+    "summary": None,
+    "error_message": None,
+    "model": Message._meta.get_field("model").max_length,
+}
+
+
+def _storable(text: str, max_length: int | None) -> str:
+    text = (text or "").replace("\x00", "\ufffd")
+    return text[:max_length] if max_length else text
+
+
 def _finish(message: Message, tally: Tally, started: float) -> None:
+    """Save the outcome onto the stored turn; never insert it again if it was deleted meanwhile."""
     message.attempts = tally.attempts
     message.prompt_tokens = tally.prompt_tokens
     message.completion_tokens = tally.completion_tokens
     message.llm_ms = tally.llm_ms
     message.db_ms = tally.db_ms
     message.total_ms = int((time.monotonic() - started) * 1000)
-    message.save()
+    for name, max_length in _TEXT_FIELDS.items():
+        setattr(message, name, _storable(getattr(message, name), max_length))
+    try:
+        with transaction.atomic():
+            message.save(force_update=True)
+    except DatabaseError as exc:
+        if not Message.objects.filter(pk=message.pk).exists():
+            raise TurnDiscarded() from exc
+        # The outcome itself could not be stored: keep the turn, as failed, rather than pending.
+        logger.exception("Turn %s: could not store its outcome", message.pk)
+        _fail(message, Message.Status.ERROR, "server_error", SERVER_ERROR_MESSAGE)
+        Message.objects.filter(pk=message.pk).update(
+            status=message.status, error_code=message.error_code, error_message=message.error_message
+        )

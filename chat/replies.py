@@ -34,6 +34,51 @@ def strip_thinking(reply: str) -> str:
     return THINKING.sub("", reply or "").strip()
 
 
+class ThinkingFilter:
+    """Streamed text without its `<think>…</think>` blocks, even when a tag is split across pieces.
+
+    What it passes on adds up to `strip_thinking` of the whole reply (bar trailing whitespace).
+    """
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self):
+        self.pending = ""
+        self.inside = False
+        self.started = False
+
+    def feed(self, piece: str) -> str:
+        """The visible text that `piece` completes."""
+        self.pending += piece
+        visible = []
+        while True:
+            tag = self.CLOSE if self.inside else self.OPEN
+            index = self.pending.lower().find(tag)
+            if index < 0:
+                break
+            if not self.inside:
+                visible.append(self.pending[:index])
+            self.pending = self.pending[index + len(tag) :]
+            self.inside = not self.inside
+        # Hold back what may be the start of a tag; the next piece decides.
+        held = next((k for k in range(len(tag) - 1, 0, -1) if self.pending.lower().endswith(tag[:k])), 0)
+        if not self.inside:
+            visible.append(self.pending[: len(self.pending) - held])
+        self.pending = self.pending[len(self.pending) - held :]
+        return self._started("".join(visible))
+
+    def flush(self) -> str:
+        """Whatever was held back when the reply ends."""
+        rest, self.pending = ("" if self.inside else self.pending), ""
+        return self._started(rest)
+
+    def _started(self, text: str) -> str:
+        if not self.started:
+            text = text.lstrip()
+            self.started = bool(text)
+        return text
+
+
 def parse_sql(reply: str) -> str:
     """The one SQL query in a model reply, or `LLMBadOutput`.
 

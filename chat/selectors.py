@@ -11,7 +11,7 @@ from chat.models import Conversation, Message
 def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
     """The user's conversations, newest activity first (each carries its message count and last question)."""
     queryset = Conversation.objects.filter(owner=user)
-    search = (search or "").strip()
+    search = (search or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a pattern
     if search:
         matching = Message.objects.filter(question__icontains=search).values("conversation_id")
         queryset = queryset.filter(Q(title__icontains=search) | Q(pk__in=matching))

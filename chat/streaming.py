@@ -15,6 +15,7 @@ import threading
 from django.db import connections
 from django.http import StreamingHttpResponse
 
+from chat.errors import TurnDiscarded
 from chat.models import Message
 from chat.pipeline import run_turn
 from chat.serializers import message_data
@@ -46,6 +47,8 @@ def running_turns() -> list[threading.Thread]:
 def _work(message: Message, events: queue.Queue, kwargs: dict) -> None:
     try:
         run_turn(message, emit=lambda event, data: events.put((event, data)), **kwargs)
+    except TurnDiscarded as exc:
+        events.put(("error", {"code": exc.code, "message": exc.message}))
     except Exception:  # noqa: BLE001 - run_turn has logged it and stored the turn as failed
         logger.debug("streamed turn %s ended with an unexpected error", message.pk)
     finally:
@@ -75,6 +78,8 @@ def stream_turn(request, message: Message, *, question: str, sql: str, summarize
             if item is _FINISHED:
                 break
             yield sse(*item)
+            if item[0] == "error":  # the turn is gone: there is nothing stored to send
+                return
         turn = message_data(request, message)
         if message.status == Message.Status.OK:
             yield sse("done", turn)

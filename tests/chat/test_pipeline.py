@@ -2,6 +2,8 @@
 
 import pytest
 
+from chat.models import Message
+from chat.replies import ThinkingFilter, strip_thinking
 from tests.chat.conftest import SHOP_SQL, TURN_KEYS, conversation_source, expect_failed_turn, sqlite_rows, stored
 from tests.chat.conftest import ask_turn as ask
 from tests.fake_llm import Reply
@@ -284,3 +286,34 @@ class TestDatasourceFailures:
         turn = response.json()
         assert turn["status"] == "error" and turn["error"]["code"] == "sql_timeout"
         assert not fake_llm.requests_for("repair")
+
+
+def test_text_the_app_database_would_refuse_is_cleaned_before_storing(auth_client, conversation, fake_llm, settings):
+    # PostgreSQL refuses NUL in text, and the model name column is bounded: neither may lose the turn.
+    settings.OPENAI_SQL_MODEL = "m" * 150
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers"), stage="sql")
+    fake_llm.enqueue(Reply.text("There are\x00 3 customers."), stage="summary")
+    response = auth_client.post(
+        f"/api/conversations/{conversation['id']}/messages/", {"question": "How many customers?"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    turn = Message.objects.get(pk=response.json()["id"])
+    assert (turn.status, turn.summary) == ("ok", "There are\ufffd 3 customers.")
+    assert len(turn.model) == 100
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "<think>plan: count rows</think>\nThere are 3 customers.",
+        "<THINK>a</think>Seoul leads. <think>b</think>Busan follows.",
+        "No thinking here; 3 < 4 and <b>bold</b> text stays.",
+        "<think>never closed, all hidden",
+    ],
+)
+def test_streamed_summary_text_matches_the_stored_one_however_it_is_split(reply):
+    expected = strip_thinking(reply)
+    for size in (1, 2, 3, 5, 8, len(reply)):
+        thinking = ThinkingFilter()
+        pieces = [thinking.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
+        assert "".join(pieces) + thinking.flush() == expected, size

@@ -125,3 +125,38 @@ def test_a_client_that_disconnects_still_leaves_a_complete_turn(auth_client, con
     assert message.total_ms >= 800
     listed = auth_client.get(f"/api/conversations/{conversation['id']}/messages/").json()["results"]
     assert [turn["status"] for turn in listed] == ["ok"]
+
+
+def test_a_reasoning_models_think_block_never_reaches_the_stream(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers"), stage="sql")
+    reply = "<think>The user wants a count. 3 rows?</think>\n\nThere are 3 customers."
+    fake_llm.enqueue(Reply.text(reply), stage="summary")
+    events = parse_events(stream(auth_client, conversation, {"question": "How many customers?"}).streaming_content)
+    deltas = [data["delta"] for name, data in events if name == "summary"]
+    assert "".join(deltas) == "There are 3 customers."
+    assert events[-1][0] == "done" and events[-1][1]["summary"] == "There are 3 customers."
+
+
+def test_deleting_the_conversation_mid_answer_stores_nothing(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers", delay=0.5), stage="sql")
+    response = stream(auth_client, conversation, {"question": "How many customers?"})
+    chunks = iter(response.streaming_content)
+    next(chunks)  # the turn is stored as pending and its answer is on the way
+    assert auth_client.delete(f"/api/conversations/{conversation['id']}/").status_code == 204
+    events = parse_events(list(chunks))
+    assert events[-1] == ("error", {"code": "not_found", "message": events[-1][1]["message"]})
+    assert "deleted" in events[-1][1]["message"]
+    assert not Message.objects.exists()
+
+
+def test_a_pending_turn_deleted_mid_answer_stays_deleted(auth_client, conversation, fake_llm):
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers", delay=0.5), stage="sql")
+    response = stream(auth_client, conversation, {"question": "How many customers?"})
+    chunks = iter(response.streaming_content)
+    next(chunks)
+    turn = Message.objects.get()
+    assert auth_client.delete(f"/api/messages/{turn.pk}/").status_code == 204
+    assert parse_events(list(chunks))[-1][1]["code"] == "not_found"
+    assert not Message.objects.exists()
+    detail = auth_client.get(f"/api/conversations/{conversation['id']}/").json()
+    assert (detail["message_count"], detail["last_question"]) == (0, "")

@@ -133,6 +133,7 @@ class TestListAndSearch:
         assert found("KITCHEN") == [asked["id"]]
         assert found("nothing like this") == []
         assert len(found("")) == 3
+        assert found("KITCH\x00EN") == [asked["id"]]  # a NUL in the query string is not a 500
 
 
 class TestDelete:
