@@ -123,10 +123,12 @@ export function refreshTokens() {
       } catch {
         throw new ApiError(0, null);
       }
-      if (!response.ok) {
-        // Another tab may have rotated the token meanwhile; its new pair is good.
+      if (response.status === 400 || response.status === 401) {
+        // The refresh token is spent or revoked. Another tab may have rotated it meanwhile; its new pair is good.
         return tokens.refresh !== refresh;
       }
+      // Throttled or a server hiccup: the session may still be good, so say so rather than log out.
+      if (!response.ok) throw new ApiError(response.status, await readBody(response));
       const body = await response.json();
       tokens.save({ access: body.access, refresh: body.refresh });
       return true;

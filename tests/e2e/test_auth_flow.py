@@ -117,6 +117,23 @@ def test_failed_refresh_sends_to_login_and_back(page, site, user):
     expect(page).to_have_url(re.compile(r"/history\.html$"))
 
 
+def test_a_refresh_that_fails_on_the_server_side_keeps_the_session(page, site, user):
+    sign_in(page, site, user, target=None)
+    refresh = page.evaluate("() => localStorage.getItem('chatapi.refresh')")
+    page.evaluate("() => localStorage.setItem('chatapi.access', 'expired')")
+    busy = {"detail": "Request was throttled.", "code": "throttled"}
+    page.route(re.compile(r"/auth/token/refresh/$"), lambda route: route.fulfill(status=429, json=busy))
+    page.goto(site.page("history.html"))
+    expect(page.get_by_text("Request was throttled.").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/history\.html$"))
+    assert page.evaluate("() => localStorage.getItem('chatapi.refresh')") == refresh
+    # Once the server answers again, the same session carries on.
+    page.unroute(re.compile(r"/auth/token/refresh/$"))
+    page.reload()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/history\.html$"))
+
+
 def test_login_works_from_the_keyboard_alone(page, site, user):
     page.goto(site.page("login.html"))
     expect(page.get_by_label("Email")).to_be_focused()
