@@ -1,12 +1,14 @@
 // One turn of a conversation: the question, then the answer — summary, SQL,
 // result table, CSV download and chart — filled in live while it streams.
 
-import { download, linkHref } from "./api.js";
+import { api, download, linkHref } from "./api.js";
 import { el, clear, formatDateTime, formatNumber, plural, replace } from "./dom.js";
 import { chartSpec, renderChart } from "./chart.js";
 import { toast } from "./ui.js";
 
 const TABLE_PREVIEW_ROWS = 100;
+const PENDING_FIRST_CHECK_MS = 2000;
+const PENDING_MAX_CHECK_MS = 15000;
 const STAGES = [
   { key: "sql", label: "Writing SQL" },
   { key: "execute", label: "Running the query" },
@@ -21,6 +23,8 @@ const ERROR_TITLES = {
   llm_unavailable: "The language model is not available",
   llm_bad_output: "The language model did not return usable SQL",
   offline_unsupported: "Offline mode cannot answer this",
+  interrupted: "The answer was cut off",
+  server_error: "Something went wrong on our side",
 };
 
 // Identifiers, years and codes read wrong with thousands separators.
@@ -140,13 +144,35 @@ export class TurnView {
     this.node.dataset.id = turn.id;
     this.node.dataset.status = turn.status;
     const card = el("div", { class: "answer-card" });
-    if (turn.status === "pending") card.append(el("p", { class: "muted" }, "This answer is still being prepared."));
+    if (turn.status === "pending") {
+      card.append(el("p", { class: "muted pending-note" }, "This answer is still being prepared…"));
+      this.watchPending(turn);
+    }
     if (turn.error) card.append(errorNotice(turn.error.code, turn.error.message));
     if (turn.summary) card.append(el("p", { class: "summary" }, turn.summary));
     if (turn.sql) card.append(sqlBlock(turn.sql));
     if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) card.append(this.resultSection(turn.result, turn));
     card.append(metaLine(turn));
     replace(this.answer, card);
+  }
+
+  /** Check a stored turn that is still being answered (elsewhere) until it is done, while it is on screen. */
+  watchPending(turn) {
+    const href = linkHref(turn, "self") || `messages/${turn.id}/`;
+    let wait = PENDING_FIRST_CHECK_MS;
+    const check = async () => {
+      if (!this.node.isConnected) return;
+      try {
+        const fresh = await api.get(href);
+        if (!this.node.isConnected) return;
+        if (fresh.status !== "pending") { this.render(fresh); return; }
+      } catch (error) {
+        if (error.status === 404) { this.fail("This question was deleted.", "not_found"); return; }
+      }
+      wait = Math.min(wait * 1.5, PENDING_MAX_CHECK_MS);
+      setTimeout(check, wait);
+    };
+    setTimeout(check, wait);
   }
 
   resultSection(result, turn) {

@@ -170,6 +170,22 @@ def test_failed_turn_shows_its_error_plainly(page, site, user, sqlite_datasource
     page.shots("error-turn")
 
 
+def test_an_answer_still_being_prepared_fills_in_when_it_is_done(page, site, user, sqlite_datasource):
+    from chat import services
+
+    source = sqlite_datasource(user, SALES, name="shop")
+    conversation = services.conversation_create(owner=user, datasource=source)
+    turn = services.message_start(conversation=conversation, question="Which city sells most?")
+    sign_in(page, site, user, target=f"chat.html?c={conversation.pk}")
+    answer = page.locator("article.turn").last
+    expect(answer).to_contain_text("still being prepared")
+    # Another request (another tab, a stream the page lost) finishes the turn.
+    turn.status, turn.summary = "ok", "서울 sells the most."
+    turn.save()
+    expect(answer.locator(".summary")).to_have_text("서울 sells the most.", timeout=15000)
+    expect(answer).not_to_contain_text("still being prepared")
+
+
 def test_history_delete_all_and_paging(page, site, user, sqlite_datasource):
     from chat.models import Conversation
 
