@@ -183,10 +183,12 @@ def render_nginx(args: argparse.Namespace, env: dict[str, str], serve_dir: Path,
     uwsgi_socket = env["CHATAPI_UWSGI_SOCKET"]
     if uwsgi_socket.startswith("/"):
         uwsgi_socket = f"unix:{uwsgi_socket}"
+    site_origins = [origin.strip() for origin in env["CORS_ALLOWED_ORIGINS"].split(",") if origin.strip()]
     values = {
         "__API_LISTEN__": f"127.0.0.1:{args.api_port}",
         "__WEB_LISTEN__": f"127.0.0.1:{args.web_port}",
         "__API_ORIGIN__": f"http://127.0.0.1:{args.api_port} http://localhost:{args.api_port}",
+        "__SITE_ORIGINS__": " ".join(f'"{origin}" $http_origin;' for origin in site_origins),
         "__UWSGI_SOCKET__": uwsgi_socket,
         "__STATIC_ROOT__": str(Path(env["STATIC_ROOT"]).resolve()),
         "__FRONTEND_ROOT__": str(ROOT / "frontend"),

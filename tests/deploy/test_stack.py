@@ -130,6 +130,21 @@ def test_oversize_body_is_a_json_413_from_nginx(stack):
     assert_security_headers(response, API_CSP)
 
 
+def test_errors_nginx_answers_itself_are_readable_by_the_site_only(stack):
+    body = b"{" + b" " * (1024 * 1024 + 10) + b"}"
+    url = f"{stack.api}/api/auth/login/"
+    headers = {"Content-Type": "application/json"}
+    from_site = requests.post(url, data=body, headers={**headers, "Origin": stack.web}, timeout=30)
+    assert from_site.status_code == 413
+    assert from_site.headers.get("Access-Control-Allow-Origin") == stack.web
+    from_elsewhere = requests.post(url, data=body, headers={**headers, "Origin": "http://evil.example"}, timeout=30)
+    assert from_elsewhere.status_code == 413
+    assert "Access-Control-Allow-Origin" not in from_elsewhere.headers
+    # Django's own answers keep exactly one header of their own.
+    ok = requests.get(f"{stack.api}/api/", headers={"Origin": stack.web}, timeout=10)
+    assert ok.headers.get("Access-Control-Allow-Origin") == stack.web
+
+
 def test_cors_allows_the_site_origin_only(stack):
     preflight = {
         "Access-Control-Request-Method": "POST",
