@@ -178,7 +178,7 @@ FROM pg_roles r WHERE r.rolname = current_user
 """
 
 
-def _write_warnings(engine: str, raw) -> list[str]:
+def role_write_warnings(engine: str, raw) -> list[str]:
     """Warnings when the registered role can change data; least privilege is the operator's last layer."""
     warnings = []
     if engine == "postgresql":
@@ -222,7 +222,7 @@ def datasource_test(*, datasource: DataSource, user) -> dict:
                 raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
             version = _server_version(datasource.engine, raw)
             latency_ms = int((time.monotonic() - started) * 1000)
-            warnings = _write_warnings(datasource.engine, raw)
+            warnings = role_write_warnings(datasource.engine, raw)
     except DatasourceUnavailable:
         raise ConnectionFailed()
     except (sa_exc.DBAPIError, sqlite3.Error, psycopg2.Error, pymysql.Error) as exc:

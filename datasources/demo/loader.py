@@ -17,7 +17,7 @@ from datasources.demo.generate import generate
 from datasources.demo.specs import DEMO_SPECS, DemoSpec
 from datasources.errors import RegistrationRefused
 from datasources.models import Column, DataSource, Table
-from datasources.services import datasource_introspect
+from datasources.services import datasource_introspect, role_write_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -139,12 +139,21 @@ def seed_sqlite(*, scale: float = 1.0, keys=None, force: bool = False, log=logge
     return result
 
 
-def seed_postgres(url: str, *, scale: float = 1.0, keys=None, force: bool = False, log=logger.info) -> list[DataSource]:
-    """Load the demo sets into schemas of the PostgreSQL database at `url` and register them (owner: none)."""
+def seed_postgres(
+    url: str, *, reader_url: str = "", scale: float = 1.0, keys=None, force: bool = False, log=logger.info
+) -> list[DataSource]:
+    """Load the demo sets into schemas of the PostgreSQL database at `url` and register them (owner: none).
+
+    `url`'s role writes the data; questions run as `reader_url`'s role, which is granted SELECT on the
+    demo schemas. Without `reader_url` they run as the loading role, and the command says why not to.
+    """
     parsed = make_url(url)
     host, port, database = parsed.host or "localhost", parsed.port or 5432, parsed.database or ""
     if registration.is_app_database("postgresql", host, port, database):
         raise RegistrationRefused("Refusing to load demo data into the application's own database.")
+    reader = make_url(reader_url) if reader_url else parsed
+    if (reader.host or "localhost", reader.port or 5432, reader.database or "") != (host, port, database):
+        raise RegistrationRefused("The reader URL must name the same server and database as the loading URL.")
     conn = psycopg2.connect(
         host=host,
         port=port,
@@ -169,6 +178,8 @@ def seed_postgres(url: str, *, scale: float = 1.0, keys=None, force: bool = Fals
                 log(f"loaded schema {key} into {database}")
             else:
                 log(f"schema {key} in {database} is up to date")
+            if reader_url:
+                _grant_read(conn, key, reader.username or "")
             result.append(
                 _register(
                     spec=spec,
@@ -181,15 +192,27 @@ def seed_postgres(url: str, *, scale: float = 1.0, keys=None, force: bool = Fals
                         "schema": key,
                     },
                     fields={
-                        "username": parsed.username or "",
-                        "password_encrypted": crypto.encrypt(parsed.password or ""),
+                        "username": reader.username or "",
+                        "password_encrypted": crypto.encrypt(reader.password or ""),
                     },
                     rebuilt=rebuilt,
                 )
             )
+        if not reader_url:
+            for warning in role_write_warnings("postgresql", conn):
+                log(f"warning: the demo sets are asked as {parsed.username}: {warning} (see --reader-url)")
     finally:
         conn.close()
     return result
+
+
+def _grant_read(conn, schema: str, role: str) -> None:
+    """Let `role` read the demo schema `schema` (and nothing else is granted)."""
+    ident = psycopg2.extensions.quote_ident
+    with conn, conn.cursor() as cursor:
+        schema_name, role_name = ident(schema, cursor), ident(role, cursor)
+        cursor.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role_name}")
+        cursor.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_name} TO {role_name}")
 
 
 def _write_postgres_schema(conn, spec: DemoSpec, scale: float, stamp: str) -> None:

@@ -7,10 +7,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 from django.core.management import call_command
+from sqlalchemy.engine import make_url
 
 from datasources import executor
 from datasources.demo.generate import generate
 from datasources.demo.specs import DEMO_SPECS
+from datasources.errors import QueryFailed
 from datasources.models import Column, DataSource, Table
 
 EXPECTED_TABLES = {
@@ -109,6 +111,42 @@ def test_seed_demo_loads_postgres_with_comments(db, postgres_database):
     # Seeding again changes nothing and registers nothing new.
     call_command("seed_demo", "--url", info["url"], "--scale", "0.02", stdout=StringIO())
     assert DataSource.objects.filter(engine="postgresql", is_demo=True).count() == 4
+
+
+@pytest.mark.postgres
+def test_seed_demo_on_postgres_registers_the_sets_with_a_select_only_reader(db, postgres_database, user):
+    from datasources.services import datasource_test
+
+    info = postgres_database()
+    role = f"demo_reader_{info['database'][-8:]}"
+    conn = psycopg2.connect(host=info["host"], port=info["port"], dbname=info["database"], user=info["username"])
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+        cursor.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        cursor.execute(f"REVOKE CREATE ON DATABASE {info['database']} FROM PUBLIC")
+        cursor.execute("CREATE TABLE public.payroll_secrets (name text, salary int)")
+    try:
+        # Without a reader, the command says the sets would be asked as a superuser.
+        out = StringIO()
+        call_command("seed_demo", "--url", info["url"], "--scale", "0.02", "--only", "hr", stdout=out)
+        assert "superuser" in out.getvalue()
+
+        reader_url = make_url(info["url"]).set(username=role, password="pw").render_as_string(hide_password=False)
+        out = StringIO()
+        args = ["--url", info["url"], "--reader-url", reader_url, "--only", "hr", "--scale", "0.02"]
+        call_command("seed_demo", *args, stdout=out)
+        assert "warning" not in out.getvalue()
+        hr = DataSource.objects.get(engine="postgresql", is_demo=True, schema="hr")
+        assert hr.username == role
+        assert datasource_test(datasource=hr, user=user)["warnings"] == []
+        assert executor.execute(hr, "SELECT COUNT(*) FROM employees").rows[0][0] > 0
+        with pytest.raises(QueryFailed, match="permission denied"):  # and nothing it was not granted
+            executor.execute(hr, "SELECT * FROM public.payroll_secrets")
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        conn.close()
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
