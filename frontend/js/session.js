@@ -54,7 +54,7 @@ export function mountHeader(current) {
   const menuButton = el("button", { type: "button", class: "btn btn-ghost user-button", "aria-haspopup": "true", "aria-expanded": "false", "aria-controls": "user-menu" },
     el("span", { class: "avatar", "aria-hidden": "true" }, initial(tokens.user)), nickname);
   const logoutButton = el("button", { type: "button", class: "menu-item", onclick: logout }, "Log out");
-  const deleteButton = el("button", { type: "button", class: "menu-item menu-item-danger", onclick: () => { closeMenu(); deleteAccount(); } }, "Delete account");
+  const deleteButton = el("button", { type: "button", class: "menu-item menu-item-danger", onclick: async () => { closeMenu(); await deleteAccount(); menuButton.focus(); } }, "Delete account");
   const email = el("p", { class: "menu-email" }, (tokens.user && tokens.user.email) || "");
   const menu = el("div", { class: "user-menu", id: "user-menu", hidden: true }, email, logoutButton, deleteButton);
 

@@ -107,3 +107,39 @@ def test_chat_page_fits_a_phone(phone_page, site, user, sqlite_datasource, fake_
         page.wait_for_load_state("networkidle")
         assert overflow() <= 0, name
         page.shots(re.sub(r"\.html$", "", name))
+
+
+def test_login_and_join_fit_a_phone(phone_page, site):
+    page = phone_page
+    for name, button in (("login.html", "Log in"), ("join.html", "Create account")):
+        page.goto(site.page(name))
+        expect(page.get_by_role("button", name=button)).to_be_enabled()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, name
+        box = page.get_by_label("Email").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+        page.shots(f"phone-{name.removesuffix('.html')}")
+
+
+def test_user_menu_and_account_dialog_work_from_the_keyboard(page, site, user):
+    sign_in(page, site, user, target="history.html")
+    menu_button = page.get_by_role("button", name=user.nickname)
+    menu_button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Log out")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#user-menu")).to_be_hidden()
+    expect(menu_button).to_be_focused()
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Delete account")).to_be_focused()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Delete your account?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Your password")).to_be_focused()
+    page.keyboard.press("Escape")  # cancels: nothing is deleted, and focus comes back to the menu button
+    expect(dialog).to_have_count(0)
+    expect(menu_button).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/history\.html$"))
+    user.refresh_from_db()
