@@ -9,6 +9,8 @@ from chatAPI.links import link
 
 User = get_user_model()
 
+DUPLICATE_EMAIL = "A user with this email address already exists."
+
 
 class UserBriefSerializer(serializers.ModelSerializer):
     """The user as returned with tokens: `{id, email, nickname}`."""
@@ -43,6 +45,8 @@ class UserSerializer(serializers.ModelSerializer):
             link(request, "delete", "Delete your account (needs your password)", "rest_user_details", method="DELETE"),
             link(request, "password_change", "Change your password", "rest_password_change", method="POST"),
             link(request, "logout", "Log out (send your refresh token)", "rest_logout", method="POST"),
+            link(request, "refresh", "Trade your refresh token for a new pair", "token_refresh", method="POST"),
+            link(request, "verify", "Check whether a token is still accepted", "token_verify", method="POST"),
             link(request, "conversations", "Your conversations", "conversation-list"),
             link(request, "datasources", "Databases you can ask", "datasource-list"),
         ]
@@ -73,7 +77,7 @@ class RegisterSerializer(BaseRegisterSerializer):
     def validate_email(self, email: str) -> str:
         email = super().validate_email(email)
         if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("A user with this email address already exists.")
+            raise serializers.ValidationError(DUPLICATE_EMAIL)
         return email
 
     def validate_nickname(self, value: str) -> str:
@@ -98,6 +102,12 @@ class AccountDeleteSerializer(serializers.Serializer):
         if not self.context["request"].user.check_password(value):
             raise serializers.ValidationError("The password is not correct.")
         return value
+
+
+class TokenVerifySerializer(serializers.Serializer):
+    """The access or refresh token to check."""
+
+    token = serializers.CharField()
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -1,6 +1,4 @@
-from dj_rest_auth.jwt_auth import get_refresh_view
 from django.urls import path
-from rest_framework_simplejwt.views import TokenVerifyView
 
 from accounts import views
 
@@ -8,8 +6,8 @@ urlpatterns = [
     path("registration/", views.RegisterView.as_view(), name="rest_register"),
     path("login/", views.LoginView.as_view(), name="rest_login"),
     path("logout/", views.LogoutView.as_view(), name="rest_logout"),
-    path("token/refresh/", get_refresh_view().as_view(), name="token_refresh"),
-    path("token/verify/", TokenVerifyView.as_view(), name="token_verify"),
+    path("token/refresh/", views.TokenRefreshView.as_view(), name="token_refresh"),
+    path("token/verify/", views.TokenVerifyView.as_view(), name="token_verify"),
     path("user/", views.UserDetailsView.as_view(), name="rest_user_details"),
     path("password/change/", views.PasswordChangeView.as_view(), name="rest_password_change"),
 ]

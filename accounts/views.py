@@ -4,15 +4,19 @@ from dj_rest_auth.registration.views import RegisterView as BaseRegisterView
 from dj_rest_auth.views import LoginView as BaseLoginView
 from dj_rest_auth.views import PasswordChangeView as BasePasswordChangeView
 from dj_rest_auth.views import UserDetailsView as BaseUserDetailsView
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
+from rest_framework_simplejwt.views import TokenVerifyView as BaseTokenVerifyView
 
-from accounts import services
-from accounts.serializers import AccountDeleteSerializer, LogoutSerializer
+from accounts import services, tokens
+from accounts.models import User
+from accounts.serializers import DUPLICATE_EMAIL, AccountDeleteSerializer, LogoutSerializer, TokenVerifySerializer
 from chatAPI.exceptions import DomainError
 from chatAPI.throttles import AuthThrottle
 
@@ -37,6 +41,41 @@ class RegisterView(BaseRegisterView):
 
     throttle_classes = [AuthThrottle]
     authentication_classes: list = []
+
+    def perform_create(self, serializer):
+        # Two sign-ups for one email sent at once both pass the serializer's duplicate check;
+        # the later insert then meets the case-insensitive unique constraint. Answer it as the
+        # duplicate it is, inside a savepoint so the connection stays usable.
+        try:
+            with transaction.atomic():
+                return super().perform_create(serializer)
+        except IntegrityError:
+            if not User.objects.filter(email__iexact=serializer.validated_data.get("email", "")).exists():
+                raise
+            raise serializers.ValidationError({"email": [DUPLICATE_EMAIL]})
+
+
+class TokenRefreshView(BaseTokenRefreshView):
+    """Rotate a refresh token: `{access, refresh}`, the old refresh token is blacklisted.
+
+    simplejwt's view, not dj-rest-auth's, which adds `access_expiration`/`refresh_expiration`.
+    """
+
+
+class TokenVerifyView(BaseTokenVerifyView):
+    """200 `{}` while a token would be accepted; 401 once it expired, was blacklisted or revoked."""
+
+    serializer_class = TokenVerifySerializer
+
+    @extend_schema(request=TokenVerifySerializer, responses={200: None})
+    def post(self, request):
+        serializer = TokenVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            tokens.token_verify(token=serializer.validated_data["token"])
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response({})
 
 
 class LogoutView(APIView):

@@ -1,11 +1,13 @@
 """The one error contract: every API error is `{"detail", "code"}` (+ `errors`)."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
@@ -46,29 +48,62 @@ def _first_code(codes) -> str:
     return str(codes)
 
 
+def _error_leaves(value, path: str = ""):
+    """Yield `(path, message)` for each message of a DRF error structure, in order.
+
+    Paths read like the request body: `tables[1].columns[0].description`; a nested
+    serializer's own `non_field_errors` are reported at the path of that serializer.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                yield from _error_leaves(item, path)
+            elif isinstance(key, int):  # ListField/DictField children
+                yield from _error_leaves(item, f"{path}[{key}]")
+            else:
+                yield from _error_leaves(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list, tuple)):  # one entry per item of a list serializer
+                yield from _error_leaves(item, f"{path}[{index}]")
+            else:
+                yield path, str(item)
+    else:
+        yield path, str(value)
+
+
+def _field_errors(detail: dict) -> dict:
+    """DRF's error structure as plain JSON, with a bare message under a field wrapped in a list."""
+    return {key: [str(value)] if isinstance(value, str) else _plain(value) for key, value in detail.items()}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return _field_errors(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
 def _validation_body(exc: exceptions.ValidationError) -> dict:
     detail = exc.detail
     if isinstance(detail, dict):
-        errors = {}
-        for field, messages in detail.items():
-            if isinstance(messages, (list, tuple)):
-                errors[field] = [_first_message(m) if not isinstance(m, str) else str(m) for m in messages]
-            elif isinstance(messages, dict):
-                errors[field] = [_first_message(messages)]
-            else:
-                errors[field] = [str(messages)]
-        general = errors.get("non_field_errors")
+        errors = _field_errors(detail)
+        general = errors.get(api_settings.NON_FIELD_ERRORS_KEY)
+        leaves = [(path, message) for path, message in _error_leaves(detail) if message]
         if general:
             message = general[0]
-        elif len(errors) == 1:
-            field, messages = next(iter(errors.items()))
-            message = f"{field}: {messages[0]}"
-        else:
+        elif len(errors) == 1 and leaves:
+            path, first = leaves[0]
+            message = f"{path}: {first}" if path else first
+        elif errors:
             message = "Some fields are not valid: " + ", ".join(errors) + "."
+        else:
+            message = "Invalid input."
         codes = exc.get_codes()
         code = (
-            _first_code(codes.get("non_field_errors"))
-            if isinstance(codes, dict) and "non_field_errors" in codes
+            _first_code(codes.get(api_settings.NON_FIELD_ERRORS_KEY))
+            if isinstance(codes, dict) and api_settings.NON_FIELD_ERRORS_KEY in codes
             else "invalid"
         )
         return {"detail": message, "code": code, "errors": errors}
@@ -109,7 +144,11 @@ def api_exception_handler(exc, context):
         else:
             response.data = {"detail": _first_message(data) or "Request failed.", "code": "error"}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response.data["detail"] = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
+        # One number for people and clients: the text says what `Retry-After` says.
+        seconds = max(1, math.ceil(exc.wait))
+        response["Retry-After"] = str(seconds)
+        unit = "second" if seconds == 1 else "seconds"
+        response.data["detail"] = f"Too many requests. Try again in {seconds} {unit}."
     return response
 
 

@@ -5,6 +5,7 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core import checks
 
 
 def _fernet() -> Fernet:
@@ -14,6 +15,24 @@ def _fernet() -> Fernet:
         digest = hashlib.sha256(f"chatapi-datasource-passwords:{settings.SECRET_KEY}".encode()).digest()
         key = base64.urlsafe_b64encode(digest).decode()
     return Fernet(key.encode() if isinstance(key, str) else key)
+
+
+def check_field_encryption_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: FIELD_ENCRYPTION_KEY makes a Fernet, so a bad key stops `check`/`migrate`, not a request."""
+    try:
+        _fernet()
+    except (ValueError, TypeError):
+        return [
+            checks.Error(
+                "FIELD_ENCRYPTION_KEY is not a valid Fernet key.",
+                hint=(
+                    "It must be 32 url-safe base64-encoded bytes; make one with "
+                    '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+                ),
+                id="chatAPI.E001",
+            )
+        ]
+    return []
 
 
 def encrypt(plaintext: str) -> str:

@@ -65,12 +65,10 @@ export class ApiError extends Error {
     this.body = body || {};
   }
 
-  /** Field errors as {field: "first message; second"}. */
+  /** Field errors as {field: "first message second"}; nested errors (a list of items) give their messages. */
   fieldMessages() {
     const out = {};
-    for (const [field, messages] of Object.entries(this.errors)) {
-      out[field] = (Array.isArray(messages) ? messages : [messages]).map(String).join(" ");
-    }
+    for (const [field, messages] of Object.entries(this.errors)) out[field] = leafMessages(messages).join(" ");
     return out;
   }
 
@@ -80,6 +78,13 @@ export class ApiError extends Error {
     if (!fields.length) return this.detail;
     return fields.map(([field, text]) => (fieldLabel(field) ? `${fieldLabel(field)}: ${text}` : text)).join(" ");
   }
+}
+
+function leafMessages(value) {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap(leafMessages);
+  if (typeof value === "object") return Object.values(value).flatMap(leafMessages);
+  return [String(value)];
 }
 
 function defaultMessage(status) {

@@ -72,6 +72,24 @@ class TestRegistration:
         assert_error_shape(response, 400)
         assert not User.objects.exists()
 
+    def test_a_sign_up_that_loses_the_race_for_its_email_is_a_400(self, api_client, monkeypatch):
+        # Two sign-ups sent at once both pass the duplicate check; the second insert then meets
+        # the case-insensitive unique constraint. Simulate it by creating the rival after validation.
+        from accounts.serializers import RegisterSerializer
+
+        validate = RegisterSerializer.validate
+
+        def validate_then_lose_the_race(self, attrs):
+            attrs = validate(self, attrs)
+            User.objects.create_user(email="ANN@example.com", password=PASSWORD)
+            return attrs
+
+        monkeypatch.setattr(RegisterSerializer, "validate", validate_then_lose_the_race)
+        body = assert_error_shape(register(api_client), 400)
+        assert body["errors"] == {"email": [body["errors"]["email"][0]]}
+        assert "already" in body["detail"] and body["detail"].startswith("email: ")
+        assert list(User.objects.values_list("email", flat=True)) == ["ANN@example.com"]
+
     def test_user_model_has_no_username_column(self):
         assert "username" not in {field.name for field in User._meta.get_fields()}
 
@@ -149,9 +167,45 @@ class TestTokens:
         newer = api_client.post("/api/auth/token/refresh/", {"refresh": rotated["refresh"]}, format="json")
         assert newer.status_code == 200
 
+    def test_refresh_returns_exactly_the_contract_keys(self, api_client, tokens):
+        response = api_client.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+        assert response.status_code == 200
+        assert set(response.json()) == {"access", "refresh"}
+
     def test_verify(self, api_client, tokens):
         assert api_client.post("/api/auth/token/verify/", {"token": tokens["access"]}, format="json").status_code == 200
+        assert (
+            api_client.post("/api/auth/token/verify/", {"token": tokens["refresh"]}, format="json").status_code == 200
+        )
         assert_error_shape(api_client.post("/api/auth/token/verify/", {"token": "garbage"}, format="json"), 401)
+
+    def test_verify_refuses_a_logged_out_refresh_token(self, api_client, tokens):
+        assert api_client.post("/api/auth/logout/", {"refresh": tokens["refresh"]}, format="json").status_code == 200
+        response = api_client.post("/api/auth/token/verify/", {"token": tokens["refresh"]}, format="json")
+        assert assert_error_shape(response, 401)["code"] == "token_not_valid"
+
+    def test_verify_refuses_tokens_revoked_by_a_password_change(self, api_client, tokens):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+        changed = api_client.post(
+            "/api/auth/password/change/",
+            {"old_password": PASSWORD, "new_password1": "New-zebra-lamp-99", "new_password2": "New-zebra-lamp-99"},
+            format="json",
+        )
+        assert changed.status_code == 200
+        api_client.credentials()
+        for token in (tokens["access"], tokens["refresh"]):
+            response = api_client.post("/api/auth/token/verify/", {"token": token}, format="json")
+            assert assert_error_shape(response, 401)["code"] == "token_not_valid"
+        fresh = login(api_client, password="New-zebra-lamp-99").json()["access"]
+        assert api_client.post("/api/auth/token/verify/", {"token": fresh}, format="json").status_code == 200
+
+    def test_verify_refuses_tokens_of_a_deleted_account(self, api_client, tokens):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+        assert api_client.delete("/api/auth/user/", {"password": PASSWORD}, format="json").status_code == 204
+        api_client.credentials()
+        for token in (tokens["access"], tokens["refresh"]):
+            response = api_client.post("/api/auth/token/verify/", {"token": token}, format="json")
+            assert assert_error_shape(response, 401)["code"] == "token_not_valid"
 
     def test_logout_blacklists_the_refresh_token(self, api_client, tokens):
         response = api_client.post("/api/auth/logout/", {"refresh": tokens["refresh"]}, format="json")
@@ -176,6 +230,21 @@ class TestProfile:
         rels = {item["rel"] for item in body["_links"]}
         assert {"self", "update", "delete"} <= rels
         assert all(item["href"].startswith("http://testserver/") for item in body["_links"])
+
+    def test_links_lead_to_token_refresh_and_verify(self, api_client, make_user):
+        make_user(email="ann@example.com", password=PASSWORD)
+        tokens = login(api_client).json()
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+        links = {item["rel"]: item for item in api_client.get("/api/auth/user/").json()["_links"]}
+        api_client.credentials()
+        assert links["refresh"]["method"] == links["verify"]["method"] == "POST"
+
+        verify = links["verify"]["href"].removeprefix("http://testserver")
+        assert api_client.post(verify, {"token": tokens["access"]}, format="json").status_code == 200
+        refresh = links["refresh"]["href"].removeprefix("http://testserver")
+        rotated = api_client.post(refresh, {"refresh": tokens["refresh"]}, format="json")
+        assert rotated.status_code == 200
+        assert api_client.post(verify, {"token": rotated.json()["access"]}, format="json").status_code == 200
 
     def test_patch_changes_the_nickname_only(self, auth_client, user):
         response = auth_client.patch(

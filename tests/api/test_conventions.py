@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.db.utils import OperationalError
 from django.test import Client
@@ -208,11 +211,35 @@ class TestProductionSettings:
             env_overrides={
                 "DEBUG": "false",
                 "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0987654321",
-                "FIELD_ENCRYPTION_KEY": "prod-field-key",
+                "FIELD_ENCRYPTION_KEY": "3q2-7wEjXyc0E9y3R8eB1F7QhJx4z0a6n8m5t2V1uYk=",
             },
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "no issues" in result.stdout
+
+    @pytest.mark.parametrize("key", ["prod-field-key", "3q2-7wEjXyc0E9y3R8eB1F7QhJx4z0a6n8m5t2V1uY="])
+    def test_check_refuses_a_malformed_encryption_key(self, settings, key):
+        settings.FIELD_ENCRYPTION_KEY = key
+        with pytest.raises(SystemCheckError, match=r"chatAPI\.E001.*FIELD_ENCRYPTION_KEY"):
+            call_command("check")
+
+    @pytest.mark.parametrize("key", [Fernet.generate_key().decode(), ""])
+    def test_check_accepts_a_good_or_derived_encryption_key(self, settings, key):
+        settings.FIELD_ENCRYPTION_KEY = key
+        call_command("check")
+
+    def test_deploy_check_fails_on_a_malformed_encryption_key(self):
+        result = _manage(
+            "check",
+            "--deploy",
+            env_overrides={
+                "DEBUG": "false",
+                "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0987654321",
+                "FIELD_ENCRYPTION_KEY": "prod-field-key",
+            },
+        )
+        assert result.returncode != 0
+        assert "chatAPI.E001" in result.stderr
 
     def test_refuses_to_start_without_secret_key(self):
         result = _manage("check", env_overrides={"DEBUG": "false", "FIELD_ENCRYPTION_KEY": "x"})
