@@ -50,7 +50,7 @@ STOP_WORDS = {
 # Everyday data words in English and Korean; each group is one concept.
 GLOSSARY = [
     {"price", "cost", "expensive", "cheap", "cheapest", "가격", "비싼", "비싸", "싼", "저렴", "저렴한", "단가", "값"},
-    {"amount", "revenue", "sales", "금액", "매출", "판매액"},
+    {"amount", "revenue", "sales", "금액", "총액", "매출", "판매액"},
     {"customer", "client", "고객", "손님", "회원"},
     {"user", "사용자", "유저"},
     {"product", "item", "goods", "상품", "제품", "물건"},
@@ -87,20 +87,35 @@ GLOSSARY = [
     {"attendance", "출근", "출석", "근태"},
     {"enrollment", "enrolment", "수강", "등록"},
     {"newest", "latest", "recent", "최근", "최신"},
+    {"book", "책", "도서"},
+    {"genre", "장르"},
+    # "the 3 longest books" ranks by the page count or length the schema has.
+    {"pages", "page", "length", "long", "longest", "longer", "short", "shortest", "shorter"}
+    | {"길이", "긴", "짧은", "페이지", "쪽수", "분량"},
 ]
 
+# Question words that stand for a sample value too short to search for ('F', 'M'); keyed by what they mean.
+VALUE_ALIASES = {
+    "female": ({"female", "females", "woman", "women", "여성", "여자", "여직원"}, {"f", "female", "w", "여", "여성"}),
+    "male": ({"male", "males", "man", "men", "남성", "남자", "남직원"}, {"m", "male", "남", "남성"}),
+}
+
 COUNT_WORDS = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|몇|개수|건수|인원|총\s*수")
+# Asking for a count outright; "the average number of pages" is not one.
+HOW_MANY = re.compile(r"\bhow many\b|몇")
 AVG_WORDS = re.compile(r"\baverage\b|\bavg\b|\bmean\b|평균")
 SUM_WORDS = re.compile(r"\bsum\b|\btotal\b|합계|총합|합산|총액|\b총")
-MIN_WORDS = re.compile(r"\bminimum\b|\bmin\b|\blowest\b|\bsmallest\b|최소|최저|제일 낮은|가장 낮은")
-MAX_WORDS = re.compile(r"\bmaximum\b|\bmax\b|\bhighest\b|\blargest\b|\bbiggest\b|최대|최고|제일 높은|가장 높은")
+MIN_WORDS = re.compile(r"\bminimum\b|\bmin\b|\blowest\b|\bsmallest\b|최소|최저|최솟값|제일 낮은|가장 낮은")
+MAX_WORDS = re.compile(r"\bmaximum\b|\bmax\b|\bhighest\b|\blargest\b|\bbiggest\b|최대|최고|최댓값|제일 높은|가장 높은")
 TOP_WORDS = re.compile(
     r"\btop\b|\bbottom\b|\bmost\b|\bleast\b|\bfewest\b|\best\b|\w+est\b|가장|제일|상위|하위|순으로|순서"
 )
 ASCENDING_WORDS = re.compile(
     r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
-    r"|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은"
+    r"|\bshortest\b|\bshorter\b|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은|짧은"
 )
+# Rankings by a date column need one of these: "the 5 most recent orders".
+RECENCY_WORDS = re.compile(r"\brecent\b|\blatest\b|\bnewest\b|\boldest\b|\bearliest\b|최근|최신|오래된")
 LIST_WORDS = re.compile(
     r"\blist\b|\bshow\b|\bwhich\b|\bwhat are\b|\bgive\b|\bdisplay\b|\bfind\b|\ball\b|\bevery\b"
     r"|보여|목록|알려|모든|전체|조회|찾아|리스트|무엇|뭐|어떤|누구"
@@ -110,11 +125,30 @@ COMPARISON_WORDS = re.compile(
     r"\b(?:after|before|since|over|under|above|below|between|more than|less than|greater than|fewer than|at least"
     r"|at most|older than|newer than)\b|이상|이하|초과|미만|이후|이전|보다|사이"
 )
+# "Which genre has the most books?", "the department with the most employees", "직원이 가장 많은 부서":
+# a per-group count ranked, not a ranking of rows.
+MOST_GROUP = [
+    re.compile(
+        r"\b(?:which|what)\s+(?:\d+\s+)?(?P<group>[a-z0-9_]+)\s+(?:has|have|had)\s+the\s+(?P<rank>most|fewest|least)"
+        r"\s+(?P<counted>[a-z0-9_]+)"
+    ),
+    re.compile(r"\b(?P<group>[a-z0-9_]+)\s+with\s+the\s+(?P<rank>most|fewest|least)\s+(?P<counted>[a-z0-9_]+)"),
+    re.compile(
+        r"(?P<counted>[a-z0-9_\uac00-\ud7a3]+?)(?:이|가)?\s*(?:가장|제일)\s*(?P<rank>많은|적은)"
+        r"\s*(?P<group>[a-z0-9_\uac00-\ud7a3]+)"
+    ),
+]
+FEWEST = {"fewest", "least", "적은"}
 GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
 # "도시별", "도시별로", "도시 기준으로": a particle may follow; "별점" (a word of its own) is not a grouping.
 GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?:으로|로|에|의)?(?![\uac00-\ud7a3])")
-NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지)")
+NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지|권|편|대|장)")
+DIGITS = re.compile(r"\d+")
+# A year in a question ("hired in 2021", "2021년에") filters a date column; it is never a row limit.
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 NUMBER_WORDS.update({"ten": 10, "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "열": 10})
+# Column types a year filter or a "most recent" ranking can use.
+TEMPORAL_TYPES = ("date", "time")
 LISTING_LIMIT = 100
 GROUP_LIMIT = 100

@@ -20,7 +20,7 @@ from chat import prompts
 from chat.errors import LLMError, TurnDiscarded
 from chat.llm import Completion, LLMClient, LLMRequest, get_client
 from chat.models import Message
-from chat.offline import is_korean
+from chat.offline_question import is_korean
 from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor

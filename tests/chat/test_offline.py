@@ -245,3 +245,133 @@ def test_names_that_are_sql_keywords(auth_client, make_source, user):
     conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
     turn = answer(auth_client, conversation, "Average order of items by group")
     assert sorted(turn["result"]["rows"]) == [["a", 2.0], ["b", 10.0]]
+
+
+class TestNothingIgnored:
+    """An HR and books schema: values in referenced tables, years, aliases and superlatives are used or refused."""
+
+    HR_BOOKS = """
+    CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE employees (
+        id INTEGER PRIMARY KEY, name TEXT, department_id INTEGER REFERENCES departments(id),
+        salary INTEGER, hired_on DATE, gender TEXT
+    );
+    CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, genre TEXT, pages INTEGER);
+    INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales'), (3, 'Support');
+    INSERT INTO employees VALUES (1, 'Ann', 1, 5000, '2020-03-01', 'F'), (2, 'Bob', 2, 4000, '2021-05-10', 'M'),
+        (3, 'Cyd', 2, 4200, '2021-11-30', 'F'), (4, 'Dov', 2, 3900, '2019-01-15', 'M'),
+        (5, 'Eli', 3, 3000, '2021-02-01', 'M');
+    INSERT INTO books VALUES (1, 'Dune', 'fiction', 412), (2, 'Emma', 'fiction', 474), (3, 'Ulysses', 'fiction', 730),
+        (4, 'SPQR', 'history', 608), (5, 'Odes', 'poetry', 120);
+    """
+
+    @pytest.fixture
+    def hr(self, auth_client, make_source, user):
+        source = make_source(user, self.HR_BOOKS, name="hr-books", descriptions={"employees.gender": "성별"})
+        return auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+
+    @pytest.mark.parametrize("question", ["How many employees in Sales?", "Sales 부서 직원 수"])
+    def test_count_filtered_on_a_referenced_table(self, auth_client, hr, question):
+        turn = answer(auth_client, hr, question)
+        assert turn["result"]["rows"] == [[3]]
+        assert "JOIN" in turn["sql"] and "'Sales'" in turn["sql"]
+
+    def test_average_filtered_on_a_referenced_table(self, auth_client, hr):
+        [[average]] = answer(auth_client, hr, "Average salary in the Sales department")["result"]["rows"]
+        assert round(average, 2) == 4033.33
+
+    def test_listing_filtered_on_a_referenced_table_shows_only_its_own_columns(self, auth_client, hr):
+        turn = answer(auth_client, hr, "List employees in Engineering")
+        assert turn["result"]["columns"] == ["id", "name", "department_id", "salary", "hired_on", "gender"]
+        assert [row[1] for row in turn["result"]["rows"]] == ["Ann"]
+
+    @pytest.mark.parametrize(
+        ("question", "count"),
+        [
+            ("How many employees were hired in 2021?", 3),
+            ("2021년에 입사한 직원 수", 3),
+            ("How many female employees?", 2),
+        ],
+    )
+    def test_year_and_alias_filters(self, auth_client, hr, question, count):
+        assert answer(auth_client, hr, question)["result"]["rows"] == [[count]]
+
+    def test_a_year_is_a_filter_not_a_row_limit(self, auth_client, hr):
+        turn = answer(auth_client, hr, "Show employees hired in 2020")
+        assert [row[1] for row in turn["result"]["rows"]] == ["Ann"]
+        assert "LIMIT 2020" not in turn["sql"]
+
+    def test_average_number_of_is_an_average(self, auth_client, hr):
+        assert answer(auth_client, hr, "What's the average number of pages?")["result"]["rows"] == [[468.8]]
+
+    @pytest.mark.parametrize(
+        ("question", "rows"),
+        [
+            ("Which genre has the most books?", [["fiction", 3]]),
+            ("Which department has the most employees?", [["Sales", 3]]),
+            ("직원이 가장 많은 부서는?", [["Sales", 3]]),
+        ],
+    )
+    def test_which_group_has_the_most(self, auth_client, hr, question, rows):
+        assert answer(auth_client, hr, question)["result"]["rows"] == rows
+
+    @pytest.mark.parametrize(
+        ("question", "titles"),
+        [("What are the 3 longest books?", ["Ulysses", "SPQR", "Emma"]), ("The 2 shortest books", ["Odes", "Dune"])],
+    )
+    def test_top_n_by_the_number_a_word_implies(self, auth_client, hr, question, titles):
+        assert [row[1] for row in answer(auth_client, hr, question)["result"]["rows"]] == titles
+
+    @pytest.mark.parametrize(
+        ("question", "rows"),
+        [("성별 직원 수", [["F", 2], ["M", 3]]), ("급여의 최댓값", [[5000]]), ("급여의 최솟값", [[3000]])],
+    )
+    def test_korean_words_of_their_own(self, auth_client, hr, question, rows):
+        assert sorted(answer(auth_client, hr, question)["result"]["rows"]) == rows
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "How many books in Sales?",  # a value of a table books cannot reach
+            "How many fiction employees?",
+            "How many female books?",
+            "How many books were published in 2021?",  # no date column to filter
+            "How many books have 3 authors?",  # a number that is no row count
+            "Top 2 departments",  # nothing to rank by
+            "Longest book by genre",  # the longest per genre, not a count per genre
+        ],
+    )
+    def test_what_cannot_be_used_is_refused_not_ignored(self, auth_client, hr, question):
+        response = ask(auth_client, hr, question)
+        assert response.status_code == 422, response.json()
+        assert response.json()["code"] == "offline_unsupported"
+        assert "OPENAI_API_KEY" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("engine", "expected"),
+    [
+        ("mysql", "SELECT COUNT(*) AS `count` FROM `employees` AS t JOIN `departments` AS r"),
+        ("postgresql", 'SELECT COUNT(*) AS "count" FROM "employees" AS t JOIN "departments" AS r'),
+    ],
+)
+def test_referenced_filters_in_each_dialect(engine, expected):
+    from chat.offline import Translator
+    from chat.schema_context import ColumnInfo, TableInfo
+
+    tables = [
+        TableInfo(
+            "departments",
+            columns=[ColumnInfo("id", "integer", primary_key=True), ColumnInfo("name", "text", samples=["Sales"])],
+        ),
+        TableInfo(
+            "employees",
+            columns=[
+                ColumnInfo("id", "integer", primary_key=True),
+                ColumnInfo("department_id", "integer", references="departments.id"),
+            ],
+        ),
+    ]
+    sql = Translator(tables, engine).translate("How many employees in Sales?")
+    q = "`" if engine == "mysql" else '"'
+    assert sql == f"{expected} ON t.{q}department_id{q} = r.{q}id{q} WHERE r.{q}name{q} = 'Sales'"
