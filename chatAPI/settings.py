@@ -200,6 +200,7 @@ if not DATASOURCE_SQLITE_DIR.is_absolute():
     DATASOURCE_SQLITE_DIR = BASE_DIR / DATASOURCE_SQLITE_DIR
 DATASOURCE_CONNECT_TIMEOUT = env.int("DATASOURCE_CONNECT_TIMEOUT", default=5)
 RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
+RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
 
 # --- LLM -------------------------------------------------------------------------

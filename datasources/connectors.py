@@ -12,10 +12,11 @@ connection is configured read-only:
 - MySQL: PyMySQL without multi-statements or `LOCAL INFILE`, with
   `max_execution_time` and read-only transactions.
 
-`run_query()` is the engine layer on its own (no SQL guard); only
-`executor.execute()` and introspection call it.
+`stream_query()` (and `run_query()` on top of it) is the engine layer on its
+own (no SQL guard); only `executor.execute()` calls it.
 """
 
+import itertools
 import logging
 import os
 import sqlite3
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from datasources import crypto
-from datasources.errors import DatasourceUnavailable, GuardRejected, QueryFailed, QueryTimeout
+from datasources.errors import DatasourceError, DatasourceUnavailable, GuardRejected, QueryFailed, QueryTimeout
 from datasources.registration import check_datasource
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ SQLITE_INTROSPECTION_PRAGMAS = {
     "database_list",
     "table_list",
 }
-SQLITE_MAX_VALUE_BYTES = 50 * 1024 * 1024
+# No single SQLite value (zeroblob, randomblob, printf padding, group_concat, a stored blob) may grow past this:
+# the query fails at once with "too large" instead of allocating it.
+SQLITE_MAX_VALUE_BYTES = 8 * 1024 * 1024
 SQLITE_READABLE_PRAGMAS = {"read_uncommitted"}
 _READ_ONLY_REFUSAL = "The database refused to change anything: only reading is allowed."
 
@@ -105,7 +108,6 @@ def open_sqlite(path, *, timeout: float, allow_pragmas: bool = False) -> sqlite3
     except sqlite3.Error:
         raise DatasourceUnavailable()
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-    # No single value (randomblob, printf padding, group_concat) may grow past this.
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_sqlite_authorizer(allow_pragmas))
@@ -115,6 +117,9 @@ def open_sqlite(path, *, timeout: float, allow_pragmas: bool = False) -> sqlite3
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
+
+# A path under /dev/null can never exist: libpq looks for it, finds nothing and says nothing.
+NO_PASSFILE = os.path.join(os.devnull, "no-pgpass")
 
 
 def postgres_connect_kwargs(datasource, *, timeout: float) -> dict:
@@ -134,8 +139,9 @@ def postgres_connect_kwargs(datasource, *, timeout: float) -> dict:
         "password": _password(datasource),
         "connect_timeout": max(1, int(settings.DATASOURCE_CONNECT_TIMEOUT)),
         "application_name": "chatAPI",
-        # Never fall back to the server's own ~/.pgpass for a password the user did not give.
-        "passfile": os.devnull,
+        # Never fall back to the server's own ~/.pgpass for a password the user did not give
+        # (`/dev/null` itself would draw a libpq warning on every connect).
+        "passfile": NO_PASSFILE,
         "options": options,
     }
 
@@ -248,64 +254,40 @@ def connect(datasource, *, timeout: float | None = None, introspection: bool = F
 
 # --- The engine-level runner ----------------------------------------------------------------------
 
+# A PostgreSQL server-side cursor is read in chunks (one round trip each): the first chunk is one row,
+# later ones hold about this many bytes of the widest row seen so far, up to PG_FETCH_MAX_ROWS rows.
+PG_FETCH_TARGET_BYTES = 1024 * 1024
+PG_FETCH_MAX_ROWS = 500
+
 
 def _first_line(text) -> str:
     line = str(text or "").strip().splitlines()[0] if str(text or "").strip() else ""
     return line[:500]
 
 
-def _run_sqlite(raw, sql: str, fetch_limit: int):
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql)
-        columns = [d[0] for d in cursor.description or ()]
-        rows = cursor.fetchmany(fetch_limit) if cursor.description else []
-        cursor.close()
-        return columns, rows
-    except sqlite3.Error as exc:
-        message = str(exc)
-        if "interrupted" in message:
-            raise QueryTimeout()
-        if "too big" in message:
-            raise QueryFailed("A value in the result is too large to return.")
-        if "not authorized" in message or "readonly" in message or "read-only" in message:
-            raise GuardRejected(_READ_ONLY_REFUSAL)
-        if isinstance(exc, sqlite3.ProgrammingError) and "one statement" in message:
-            raise GuardRejected("Only one statement can run at a time.")
-        raise QueryFailed(_first_line(message) or QueryFailed.default_message)
+def _sqlite_error(exc: sqlite3.Error) -> DatasourceError:
+    message = str(exc)
+    if "interrupted" in message:
+        return QueryTimeout()
+    if "too big" in message:
+        return QueryFailed("A value in the result is too large to return.")
+    if "not authorized" in message or "readonly" in message or "read-only" in message:
+        return GuardRejected(_READ_ONLY_REFUSAL)
+    if isinstance(exc, sqlite3.ProgrammingError) and "one statement" in message:
+        return GuardRejected("Only one statement can run at a time.")
+    return QueryFailed(_first_line(message) or QueryFailed.default_message)
 
 
-def _run_postgres(raw, sql: str, fetch_limit: int, timeout: float):
-    try:
-        with raw.cursor() as setup:
-            # The transaction already began READ ONLY (set_session); say it again and bound it in time.
-            setup.execute("SET TRANSACTION READ ONLY")
-            setup.execute(f"SET LOCAL statement_timeout = {_timeout_ms(timeout)}")
-            setup.execute("SET LOCAL lock_timeout = 2000")
-        # A named (server-side) cursor fetches only what we ask for, so memory stays bounded.
-        cursor = raw.cursor(name=f"chatapi_{uuid.uuid4().hex}")
-        cursor.itersize = min(max(fetch_limit, 1), 2000)
-        cursor.execute(sql)
-        rows = cursor.fetchmany(fetch_limit)
-        columns = [d.name for d in cursor.description or ()]
-        cursor.close()
+def _postgres_error(raw, exc: psycopg2.Error) -> DatasourceError:
+    if raw.closed:
+        return DatasourceUnavailable()
+    with suppress(psycopg2.Error):
         raw.rollback()
-        return columns, rows
-    except psycopg2.errors.QueryCanceled:
-        raw.rollback()
-        raise QueryTimeout()
-    except psycopg2.errors.ReadOnlySqlTransaction:
-        raw.rollback()
-        raise GuardRejected(_READ_ONLY_REFUSAL)
-    except psycopg2.OperationalError as exc:
-        if raw.closed:
-            raise DatasourceUnavailable()
-        raw.rollback()
-        raise QueryFailed(_first_line(exc.diag.message_primary) or QueryFailed.default_message)
-    except psycopg2.Error as exc:
-        if not raw.closed:
-            raw.rollback()
-        raise QueryFailed(_first_line(exc.diag.message_primary) or QueryFailed.default_message)
+    if isinstance(exc, psycopg2.errors.QueryCanceled):
+        return QueryTimeout()
+    if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
+        return GuardRejected(_READ_ONLY_REFUSAL)
+    return QueryFailed(_first_line(exc.diag.message_primary) or QueryFailed.default_message)
 
 
 _MYSQL_TIMEOUT_CODES = {3024, 1969, 1317}
@@ -313,40 +295,106 @@ _MYSQL_READ_ONLY_CODES = {1792, 1290, 1142}
 _MYSQL_GONE_CODES = {2003, 2006, 2013, 2055}
 
 
-def _run_mysql(raw, sql: str, fetch_limit: int):
+def _mysql_error(exc: pymysql.Error) -> DatasourceError:
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+    if code in _MYSQL_GONE_CODES:
+        return DatasourceUnavailable()
+    if code in _MYSQL_TIMEOUT_CODES:
+        return QueryTimeout()
+    if code in _MYSQL_READ_ONLY_CODES:
+        return GuardRejected(_READ_ONLY_REFUSAL)
+    message = exc.args[1] if len(exc.args) > 1 else ""
+    return QueryFailed(_first_line(message) or QueryFailed.default_message)
+
+
+@contextmanager
+def _database_errors(raw):
+    """Turn a driver error raised while running or fetching into one of our `DatasourceError`s."""
     try:
+        yield
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc)
+    except psycopg2.Error as exc:
+        raise _postgres_error(raw, exc)
+    except pymysql.Error as exc:
+        raise _mysql_error(exc)
+
+
+def _open_cursor(engine: str, raw, sql: str, timeout: float):
+    if engine == "sqlite":
+        cursor = raw.cursor()
+    elif engine == "postgresql":
+        with raw.cursor() as setup:
+            # The transaction already began READ ONLY (set_session); say it again and bound it in time.
+            setup.execute("SET TRANSACTION READ ONLY")
+            setup.execute(f"SET LOCAL statement_timeout = {_timeout_ms(timeout)}")
+            setup.execute("SET LOCAL lock_timeout = 2000")
+        # A named (server-side) cursor fetches only what we ask for, so memory stays bounded.
+        cursor = raw.cursor(name=f"chatapi_{uuid.uuid4().hex}")
+    else:
         with raw.cursor() as setup:
             setup.execute("START TRANSACTION READ ONLY")
+        # Unbuffered: rows are read off the socket as they are fetched.
         cursor = raw.cursor(pymysql.cursors.SSCursor)
-        cursor.execute(sql)
-        columns = [d[0] for d in cursor.description or ()]
-        rows = cursor.fetchmany(fetch_limit) if cursor.description else []
-        cursor.close()
-        raw.rollback()
-        return columns, rows
-    except pymysql.Error as exc:
-        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-        if code in _MYSQL_GONE_CODES:
-            raise DatasourceUnavailable()
-        if code in _MYSQL_TIMEOUT_CODES:
-            raise QueryTimeout()
-        if code in _MYSQL_READ_ONLY_CODES:
-            raise GuardRejected(_READ_ONLY_REFUSAL)
-        message = exc.args[1] if len(exc.args) > 1 else ""
-        raise QueryFailed(_first_line(message) or QueryFailed.default_message)
+    cursor.execute(sql)
+    return cursor
 
 
-def run_query(datasource, sql: str, *, fetch_limit: int, timeout: float | None = None) -> tuple[list[str], list]:
-    """Run one statement read-only and return (column names, at most `fetch_limit` raw rows).
+def _raw_size(row) -> int:
+    """Rough size of a fetched row in bytes: text and bytes by length, arrays and JSON by item count."""
+    total = 16
+    for value in row:
+        if isinstance(value, str | bytes | bytearray | memoryview):
+            total += len(value)
+        elif isinstance(value, list | tuple | dict):
+            total += 16 * len(value)
+        else:
+            total += 16
+    return total
+
+
+def _fetch_rows(engine: str, raw, cursor) -> Iterator[tuple]:
+    """Yield the cursor's rows, never holding more than one chunk of them."""
+    # SQLite and MySQL (unbuffered) rows cost no round trip: one at a time keeps only one in memory.
+    size = 1
+    while True:
+        with _database_errors(raw):
+            chunk = cursor.fetchmany(size)
+        if not chunk:
+            return
+        yield from chunk
+        if engine == "postgresql":
+            widest = max(_raw_size(row) for row in chunk)
+            size = max(1, min(PG_FETCH_MAX_ROWS, PG_FETCH_TARGET_BYTES // widest))
+
+
+@contextmanager
+def stream_query(datasource, sql: str, *, timeout: float | None = None) -> Iterator[tuple[list[str], Iterator[tuple]]]:
+    """Run one statement read-only; yield (column names, an iterator that fetches the rows as they are read).
 
     This is the engine layer alone: it does NOT run the SQL guard. Everything else
-    calls `executor.execute()`, which guards first and then calls this.
+    calls `executor.execute()`, which guards first and then calls this. Leaving the
+    `with` early fetches no more rows (a MySQL unbuffered result is still drained
+    off the socket, one row at a time, when the cursor closes).
     """
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     with connect(datasource, timeout=timeout) as conn:
         raw = conn.connection.driver_connection
-        if datasource.engine == "sqlite":
-            return _run_sqlite(raw, sql, fetch_limit)
-        if datasource.engine == "postgresql":
-            return _run_postgres(raw, sql, fetch_limit, timeout)
-        return _run_mysql(raw, sql, fetch_limit)
+        with _database_errors(raw):
+            cursor = _open_cursor(datasource.engine, raw, sql, timeout)
+        rows = _fetch_rows(datasource.engine, raw, cursor)
+        try:
+            # A PostgreSQL server-side cursor describes its columns only after the first fetch.
+            first = next(rows, None)
+            columns = [d[0] for d in cursor.description or ()]
+            yield columns, itertools.chain(() if first is None else (first,), rows)
+        finally:
+            rows.close()
+            with suppress(sqlite3.Error, psycopg2.Error, pymysql.Error):
+                cursor.close()
+
+
+def run_query(datasource, sql: str, *, fetch_limit: int, timeout: float | None = None) -> tuple[list[str], list]:
+    """Run one statement read-only and return (column names, at most `fetch_limit` raw rows); no SQL guard."""
+    with stream_query(datasource, sql, timeout=timeout) as (columns, rows):
+        return columns, list(itertools.islice(rows, fetch_limit))

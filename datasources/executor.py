@@ -2,8 +2,11 @@
 
 Interface (kept stable for the chat pipeline):
 
-    execute(datasource, sql, *, max_rows=None, timeout=None) -> QueryResult
+    execute(datasource, sql, *, max_rows=None, max_bytes=None, timeout=None) -> QueryResult
 
+A result holds at most `max_rows` rows (`RESULT_MAX_ROWS`) and about `max_bytes`
+of JSON (`RESULT_MAX_BYTES`); rows past either bound are left out and the result
+says `truncated`. Text values longer than `VALUE_MAX_CHARS` are cut. It
 raises `GuardRejected`, `QueryFailed`, `QueryTimeout` or `DatasourceUnavailable`
 (see `datasources.errors`); `RegistrationRefused` when the stored connection
 settings no longer pass the registration rules.
@@ -11,6 +14,7 @@ settings no longer pass the registration rules.
 
 import datetime
 import decimal
+import json
 import math
 import time
 import uuid
@@ -19,6 +23,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from datasources import connectors, sql_guard
+
+# A text value longer than this is cut (and ends in "…"): one cell must not fill the whole byte budget.
+VALUE_MAX_CHARS = 64 * 1024
+CUT_MARK = "…"
 
 
 @dataclass
@@ -33,10 +41,19 @@ class QueryResult:
     elapsed_ms: int = 0
 
 
+def safe_text(text: str) -> str:
+    """`text` cut to `VALUE_MAX_CHARS`, with NUL (which PostgreSQL cannot store in text or jsonb) as U+FFFD."""
+    if len(text) > VALUE_MAX_CHARS:
+        text = text[:VALUE_MAX_CHARS] + CUT_MARK
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def json_safe(value):
-    """Turn one database value into something `json.dumps` writes faithfully."""
-    if value is None or isinstance(value, bool | int | str):
+    """Turn one database value into something `json.dumps` writes faithfully and PostgreSQL can store."""
+    if value is None or isinstance(value, bool | int):
         return value
+    if isinstance(value, str):
+        return safe_text(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, decimal.Decimal):
@@ -56,24 +73,52 @@ def json_safe(value):
     if isinstance(value, list | tuple):
         return [json_safe(item) for item in value]
     if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    return str(value)
+        return {safe_text(str(key)): json_safe(item) for key, item in value.items()}
+    return safe_text(str(value))
 
 
-def execute(datasource, sql: str, *, max_rows: int | None = None, timeout: float | None = None) -> QueryResult:
+def _json_size(value) -> int:
+    """Bytes `value` takes as UTF-8 JSON (how the API sends it and the app database stores it)."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def _collect(raw_rows, *, max_rows: int, max_bytes: int) -> tuple[list[list], bool]:
+    """Convert rows as they are fetched until `max_rows` or `max_bytes` is reached; True when rows were left out."""
+    rows: list[list] = []
+    used = 0
+    for raw in raw_rows:
+        if len(rows) >= max_rows:
+            return rows, True
+        row = [json_safe(value) for value in raw]
+        used += _json_size(row) + 1
+        if used > max_bytes:
+            return rows, True
+        rows.append(row)
+    return rows, False
+
+
+def execute(
+    datasource,
+    sql: str,
+    *,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> QueryResult:
     """Check `sql` with the guard and run the regenerated statement read-only on `datasource`."""
     max_rows = int(max_rows or settings.RESULT_MAX_ROWS)
+    max_bytes = int(max_bytes or settings.RESULT_MAX_BYTES)
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     checked = sql_guard.check(sql, datasource.engine)
     capped = sql_guard.apply_row_cap(checked, datasource.engine, max_rows + 1)
     started = time.monotonic()
-    columns, raw_rows = connectors.run_query(datasource, capped, fetch_limit=max_rows + 1, timeout=timeout)
+    with connectors.stream_query(datasource, capped, timeout=timeout) as (names, raw_rows):
+        columns = [safe_text(str(name)) for name in names]
+        rows, truncated = _collect(raw_rows, max_rows=max_rows, max_bytes=max_bytes - _json_size(columns))
     elapsed_ms = int((time.monotonic() - started) * 1000)
-    truncated = len(raw_rows) > max_rows
-    rows = [[json_safe(value) for value in row] for row in raw_rows[:max_rows]]
     return QueryResult(
         sql=checked,
-        columns=[str(name) for name in columns],
+        columns=columns,
         rows=rows,
         row_count=len(rows),
         truncated=truncated,

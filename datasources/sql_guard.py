@@ -86,8 +86,21 @@ DENIED_FUNCTIONS: dict[str, set[str]] = {
         "pg_export_snapshot",
         "pg_import_system_collations",
         "pg_log_backend_memory_contexts",
+        "pg_log_standby_snapshot",
+        "pg_sync_replication_slots",
+        "pg_hba_file_rules",
+        "pg_ident_file_mappings",
+        "pg_show_all_file_settings",
+        "pg_stat_statements_reset",
+        "pg_nextoid",
+        "get_raw_page",
         "set_config",
         "current_setting",
+        # Functions that run a query handed to them as text, out of the guard's sight.
+        "ts_stat",
+        "ts_rewrite",
+        "crosstab",  # tablefunc
+        "connectby",  # tablefunc: builds SQL from its text arguments
         "query_to_xml",
         "query_to_xmlschema",
         "query_to_xml_and_xmlschema",
@@ -162,7 +175,18 @@ DENIED_PREFIXES: dict[str, tuple[str, ...]] = {
         "pg_replication_",
         "pg_logical_",
         "pg_wal_replay",
+        "pg_xlog_replay",
+        "pg_copy_",
+        "pg_backup_",
+        "pg_rotate_",
+        "pg_restore_",
+        "pg_clear_",
+        "pg_set_",
+        "pg_buffercache_evict",
+        "binary_upgrade_",
+        "crosstab",
         "dblink",
+        "postgres_fdw_",
         "lo_",
         "pg_stat_reset",
         "brin_summarize",
@@ -175,6 +199,9 @@ DENIED_PREFIXES: dict[str, tuple[str, ...]] = {
     "sqlite": ("pragma_", "sqlite_dbpage", "sqlite_dbdata"),
     "mysql": (),
 }
+
+# Schemas whose functions run SQL text or jobs (pg_cron's `cron.schedule`); any function called through them is refused.
+DENIED_FUNCTION_SCHEMAS = {"cron"}
 
 # Tables that hold secrets or files; refused by name in every schema.
 DENIED_TABLES: dict[str, set[str]] = {
@@ -220,6 +247,17 @@ def _is_denied_name(name: str, engine: str) -> bool:
     return name in _ALL_DENIED_FUNCTIONS or name.startswith(_ALL_DENIED_PREFIXES)
 
 
+def _function_schema(node: exp.Func) -> str:
+    """The schema a function is called through (`cron` in `cron.schedule(...)`), or ''."""
+    parent = node.parent
+    if isinstance(parent, exp.Dot) and parent.expression is node:
+        qualifier = parent.this.expression if isinstance(parent.this, exp.Dot) else parent.this
+        return qualifier.name.lower()
+    if isinstance(parent, exp.Table) and parent.this is node:
+        return parent.db.lower()
+    return ""
+
+
 def _walk_and_check(tree: exp.Expr, engine: str) -> None:
     for node in tree.walk():
         if isinstance(node, DENIED_NODES):
@@ -230,6 +268,9 @@ def _walk_and_check(tree: exp.Expr, engine: str) -> None:
             for name in _function_names(node):
                 if _is_denied_name(name, engine):
                     raise GuardRejected(f"The function {name}() is not allowed.")
+            schema = _function_schema(node)
+            if schema in DENIED_FUNCTION_SCHEMAS:
+                raise GuardRejected(f"Functions in the schema {schema} are not allowed.")
         if isinstance(node, exp.Table):
             name = node.name.lower()
             qualified = f"{node.db.lower()}.{name}" if node.db else name

@@ -4,7 +4,11 @@
 import datetime
 import decimal
 import json
+import time
+import tracemalloc
+from contextlib import contextmanager
 
+import psycopg2
 import pytest
 
 from datasources import executor
@@ -136,3 +140,122 @@ def test_postgres_errors_carry_the_database_message_only(pg_shop):
     message = info.value.message
     assert 'column "nam" does not exist' in message
     assert pg_shop.host not in message and str(pg_shop.port) not in message and pg_shop.database not in message
+
+
+# --- bounded results: bytes, long values, NUL ---------------------------------------------------------
+
+ONE_THOUSAND = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1000) "
+
+
+def _json_bytes(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def _peak_memory(run):
+    """Run `run()` and return (its result, the peak of Python memory allocated meanwhile)."""
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_sqlite_huge_values_fail_fast_instead_of_allocating(shop):
+    # 8 rows of 45 MB blobs used to be fetched whole (about 530 MB); SQLite now refuses to build such a value.
+    started = time.monotonic()
+    with pytest.raises(QueryFailed) as info:
+        _peak_memory(
+            lambda: executor.execute(shop, "SELECT zeroblob(45000000) AS b FROM customers, customers AS c LIMIT 8")
+        )
+    assert "too large" in info.value.message and info.value.code == "sql_error"
+    assert time.monotonic() - started < 2
+
+
+def test_sqlite_long_text_values_are_cut(shop):
+    result = executor.execute(shop, ONE_THOUSAND + "SELECT i, printf('%.*c', 4000000, 'x') AS pad FROM c LIMIT 5")
+    assert result.row_count == 5 and not result.truncated
+    for i, (n, pad) in enumerate(result.rows, start=1):
+        assert n == i
+        assert len(pad) == executor.VALUE_MAX_CHARS + 1 and pad.endswith("…") and set(pad[:-1]) == {"x"}
+    assert _json_bytes(result.rows) < 5 * (executor.VALUE_MAX_CHARS + 100)
+
+
+def test_sqlite_result_stops_at_the_byte_budget(shop, settings):
+    assert settings.RESULT_MAX_BYTES == 5 * 1024 * 1024
+    result, peak = _peak_memory(
+        lambda: executor.execute(shop, ONE_THOUSAND + "SELECT i, printf('%.*c', 60000, 'x') AS pad FROM c")
+    )
+    assert result.truncated and 0 < result.row_count == len(result.rows) < 1000
+    assert [row[0] for row in result.rows] == list(range(1, result.row_count + 1))
+    assert settings.RESULT_MAX_BYTES - 61000 < _json_bytes({"columns": result.columns, "rows": result.rows})
+    assert _json_bytes({"columns": result.columns, "rows": result.rows}) <= settings.RESULT_MAX_BYTES
+    assert peak < 3 * settings.RESULT_MAX_BYTES
+
+
+def test_byte_budget_is_a_setting_and_an_argument(shop, settings):
+    settings.RESULT_MAX_BYTES = 40
+    result = executor.execute(shop, "SELECT id, name FROM customers ORDER BY id")
+    assert result.truncated and result.rows == [[1, "김민수"]]
+    result = executor.execute(shop, "SELECT id, name FROM customers ORDER BY id", max_bytes=10_000)
+    assert not result.truncated and result.row_count == 3
+
+
+def test_a_first_row_over_the_budget_gives_no_rows_but_says_truncated(shop):
+    result = executor.execute(shop, "SELECT printf('%.*c', 5000, 'x') AS pad", max_bytes=1000)
+    assert result.rows == [] and result.row_count == 0 and result.truncated
+    assert result.columns == ["pad"]
+
+
+def test_nul_characters_become_replacement_characters(shop):
+    result = executor.execute(shop, "SELECT 'a' || char(0) || 'b' AS v, char(0) AS w")
+    assert result.rows == [["a\ufffdb", "\ufffd"]]
+    assert executor.json_safe({"k\x00": ["x\x00y"]}) == {"k\ufffd": ["x\ufffdy"]}
+
+
+def test_nul_characters_in_column_names_are_replaced(shop, monkeypatch):
+    # No engine here can name a column with NUL, so the engine layer is replaced by one that does.
+    @contextmanager
+    def stream(datasource, sql, *, timeout=None):
+        yield ["id\x00", "name"], iter([(1, "A\x00")])
+
+    monkeypatch.setattr(executor.connectors, "stream_query", stream)
+    result = executor.execute(shop, "SELECT id, name FROM customers")
+    assert result.columns == ["id\ufffd", "name"] and result.rows == [[1, "A\ufffd"]]
+
+
+@pytest.mark.postgres
+def test_postgres_result_stops_at_the_byte_budget(pg_shop, settings):
+    result, peak = _peak_memory(
+        lambda: executor.execute(pg_shop, "SELECT n, repeat('x', 200000) AS pad FROM generate_series(1, 1000) AS g(n)")
+    )
+    assert result.truncated and 0 < result.row_count == len(result.rows) < 1000
+    assert [row[0] for row in result.rows] == list(range(1, result.row_count + 1))
+    assert all(len(pad) == executor.VALUE_MAX_CHARS + 1 for _, pad in result.rows)
+    size = _json_bytes({"columns": result.columns, "rows": result.rows})
+    assert settings.RESULT_MAX_BYTES - 70000 < size <= settings.RESULT_MAX_BYTES
+    # Wide rows are fetched a few at a time: memory stays near the budget, not rows x 200 kB.
+    assert peak < 4 * settings.RESULT_MAX_BYTES
+
+
+@pytest.mark.postgres
+def test_postgres_results_with_nul_can_be_stored_in_postgresql(pg_shop, postgres_database):
+    # PostgreSQL's json type keeps "\u0000"; jsonb (how the app database stores results) refuses it.
+    result = executor.execute(pg_shop, """SELECT '{"k\\u0000": "a\\u0000b"}'::json AS doc""")
+    assert result.rows == [[{"k\ufffd": "a\ufffdb"}]]
+    info = postgres_database()
+    conn = psycopg2.connect(host=info["host"], port=info["port"], dbname=info["database"], user=info["username"])
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT %s::jsonb", [json.dumps({"columns": result.columns, "rows": result.rows})])
+            assert cursor.fetchone()[0]["rows"] == [[{"k\ufffd": "a\ufffdb"}]]
+    finally:
+        conn.close()
+
+
+@pytest.mark.postgres
+def test_postgres_connect_prints_no_password_file_warning(pg_shop, capfd):
+    capfd.readouterr()
+    executor.execute(pg_shop, "SELECT 1")
+    out, err = capfd.readouterr()
+    assert "password file" not in err and "password file" not in out

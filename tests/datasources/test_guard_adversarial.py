@@ -131,6 +131,40 @@ PG_ATTACKS = [
     "select * from customers; commit; delete from customers",
     "SELECT http_get('http://169.254.169.254/latest/meta-data/')",
     "SELECT pg_stat_reset()",
+    # Functions that run a query given as text, out of the guard's sight.
+    "SELECT * FROM ts_stat('SELECT to_tsvector(pg_read_file(''/etc/hostname''))')",
+    "SELECT * FROM pg_catalog.ts_stat('SELECT to_tsvector(name) FROM customers', 'a')",
+    "SELECT word FROM TS_STAT('SELECT to_tsvector(pg_sleep(5)::text)')",
+    "SELECT (ts_stat('SELECT to_tsvector(name) FROM customers')).word",
+    "SELECT ts_rewrite('a'::tsquery, 'SELECT to_tsquery(pg_read_file(''/etc/hostname'')), ''b''::tsquery')",
+    "SELECT pg_catalog.ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery')",
+    "SELECT query_to_xmlschema('SELECT pg_read_file(''/etc/hostname'')', true, false, '')",
+    "SELECT pg_catalog.query_to_xml_and_xmlschema('SELECT 1', true, false, '')",
+    "SELECT cursor_to_xml('c', 1, true, false, '')",
+    "SELECT cursor_to_xmlschema('c', true, false, '')",
+    "SELECT table_to_xml('customers', true, false, '')",
+    "SELECT pg_catalog.table_to_xmlschema('customers', true, false, '')",
+    "SELECT schema_to_xml('public', true, false, '')",
+    "SELECT schema_to_xml_and_xmlschema('public', true, false, '')",
+    "SELECT database_to_xml(true, false, '')",
+    "SELECT database_to_xmlschema(true, false, '')",
+    "SELECT * FROM dblink('dbname=postgres', 'DELETE FROM customers RETURNING 1') AS t(x int)",
+    "SELECT dblink_connect('dbname=postgres')",
+    "SELECT crosstab('SELECT 1, 2, 3')",
+    "SELECT cron.schedule('* * * * *', 'DELETE FROM customers')",
+    # Files, large objects and server configuration.
+    "SELECT pg_read_binary_file('/etc/passwd')",
+    "SELECT pg_catalog.pg_read_file('/etc/passwd', 0, 100)",
+    "SELECT pg_stat_file('/etc/passwd')",
+    "SELECT pg_catalog.PG_STAT_FILE('postgresql.conf')",
+    "SELECT * FROM pg_ls_logdir()",
+    "SELECT * FROM pg_catalog.pg_ls_waldir()",
+    "SELECT * FROM pg_hba_file_rules()",
+    "SELECT * FROM pg_show_all_file_settings()",
+    "SELECT pg_catalog.lo_export(1, '/tmp/chatapi-pwned')",
+    "SELECT lo_get(1)",
+    "SELECT lo_from_bytea(0, 'x')",
+    "SELECT loread(lo_open(1, 262144), 100)",
 ]
 
 MYSQL_ATTACKS = [
@@ -232,6 +266,48 @@ def test_postgres_attack_is_refused_and_database_unchanged(pg_victim, sql):
         executor.execute(datasource, sql, timeout=2)
     assert snapshot() == before
     assert not os.path.exists("/tmp/chatapi-pwned") and not os.path.exists("/tmp/chatapi-pwned.csv")
+
+
+@pytest.mark.postgres
+def test_every_catalog_function_that_runs_query_text_is_refused(pg_victim):
+    # Ask the server which built-ins take a query or a cursor (an input argument so named) or dump tables as XML.
+    datasource, _ = pg_victim
+    conn = psycopg2.connect(
+        host=datasource.host, port=datasource.port, dbname=datasource.database, user=datasource.username
+    )
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'pg_catalog' AND (pg_get_function_arguments(p.oid) ~ '(^|, )(query|cursor|sql) ' "
+                "OR p.proname LIKE '%\\_to\\_xml%' OR p.prosrc LIKE '%rewrite\\_query%')"
+            )
+            names = {row[0] for row in cursor.fetchall()}
+    finally:
+        conn.close()
+    assert {"ts_stat", "ts_rewrite", "query_to_xml", "cursor_to_xml", "database_to_xml"} <= names
+    for name in sorted(names):
+        for sql in (f"SELECT {name}(NULL)", f"SELECT * FROM pg_catalog.{name}(NULL)", f'SELECT "{name}"(NULL)'):
+            with pytest.raises(GuardRejected):
+                sql_guard.check(sql, "postgresql")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT cron.schedule('* * * * *', 'DELETE FROM t')",
+        "SELECT CRON.schedule_in_database('j', '* * * * *', 'DELETE FROM t', 'db')",
+        "SELECT mydb.cron.alter_job(1)",
+        "SELECT * FROM cron.schedule('* * * * *', 'DELETE FROM t')",
+    ],
+)
+def test_functions_in_the_cron_schema_are_refused(sql):
+    with pytest.raises(GuardRejected):
+        sql_guard.check(sql, "postgresql")
+
+
+def test_reading_a_table_in_a_schema_named_like_a_denied_one_still_works():
+    assert sql_guard.check("SELECT cron.jobid FROM cron.job", "postgresql") == "SELECT cron.jobid FROM cron.job"
 
 
 @pytest.mark.postgres

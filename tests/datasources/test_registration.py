@@ -231,7 +231,8 @@ def test_postgres_connection_arguments_are_locked_down(user):
     kwargs = connectors.postgres_connect_kwargs(datasource, timeout=3)
     assert "default_transaction_read_only=on" in kwargs["options"]
     assert "statement_timeout=3000" in kwargs["options"]
-    assert kwargs["passfile"] == os.devnull
+    # A password file that cannot exist: never ~/.pgpass, and no libpq warning about /dev/null.
+    assert kwargs["passfile"].startswith(os.devnull + os.sep) and not os.path.exists(kwargs["passfile"])
     assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
 
 
