@@ -1,5 +1,7 @@
 """The answer pipeline through the real openai SDK and the fake LLM server: answers, context, repair, errors, guard."""
 
+import logging
+
 import pytest
 
 from chat.models import Message
@@ -317,3 +319,11 @@ def test_streamed_summary_text_matches_the_stored_one_however_it_is_split(reply)
         thinking = ThinkingFilter()
         pieces = [thinking.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
         assert "".join(pieces) + thinking.flush() == expected, size
+
+
+def test_a_model_call_adds_no_log_line_of_its_own(auth_client, conversation, fake_llm, caplog):
+    fake_llm.enqueue(Reply.sql("SELECT COUNT(*) AS n FROM customers"), stage="sql")
+    fake_llm.enqueue(Reply.text("There are 3 customers."), stage="summary")
+    with caplog.at_level(logging.INFO):
+        assert ask(auth_client, conversation, "How many customers?").status_code == 201
+    assert not [record for record in caplog.records if "HTTP Request" in record.getMessage()]
