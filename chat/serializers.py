@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -64,8 +66,12 @@ class OneShotSerializer(AskSerializer):
         return attrs
 
 
-# One field instance for every timestamp in a response, not two per item.
-_timestamp = serializers.DateTimeField().to_representation
+def _timestamp(value: datetime.datetime | None) -> str | None:
+    """An aware timestamp as DRF writes it under `TIME_ZONE = "UTC"` (`...Z`), minus DRF's per-call lookups."""
+    if value is None:
+        return None
+    text = value.astimezone(datetime.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def conversation_links(request, conversation: Conversation) -> list:

@@ -49,6 +49,10 @@ class TestCreateAndShow:
             "_links",
         }
         assert body["title"] == "Sales"
+        stored = Conversation.objects.get(pk=body["id"])
+        # ISO-8601 in UTC with a Z, to the microsecond, as every timestamp of the API.
+        assert body["created_at"] == stored.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert body["updated_at"] == stored.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         assert body["datasource"] == {"id": shop.pk, "name": "shop"}
         assert body["message_count"] == 0
         assert body["last_question"] == ""
