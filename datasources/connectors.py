@@ -10,7 +10,8 @@ connection is configured read-only:
 - PostgreSQL: psycopg2 with `connect_timeout`, `default_transaction_read_only`,
   `statement_timeout`, no password file, and read-only transactions;
 - MySQL: PyMySQL without multi-statements or `LOCAL INFILE`, with
-  `max_execution_time` and read-only transactions.
+  `max_execution_time` (MariaDB: `max_statement_time`) and read-only
+  transactions; TIME comes back as the server's text and BIT as a number.
 
 `stream_query()` (and `run_query()` on top of it) is the engine layer on its
 own (no SQL guard); only `executor.execute()` calls it.
@@ -29,9 +30,11 @@ from urllib.parse import quote
 import psycopg2
 import psycopg2.errors
 import pymysql
+import pymysql.converters
 import pymysql.cursors
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from pymysql.constants import FIELD_TYPE
 from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
@@ -159,6 +162,16 @@ def open_postgres(datasource, *, timeout: float):
 # --- MySQL -----------------------------------------------------------------------------------------
 
 
+def _mysql_bit(data: bytes) -> int:
+    """A BIT(n) value (big-endian bytes) as the number it holds."""
+    return int.from_bytes(data, "big")
+
+
+# PyMySQL's own conversions, except TIME (kept as the server writes it, e.g. "-25:00:01" or "838:59:59",
+# where a timedelta would print as "-2 days, 22:59:59") and BIT (bytes, shown as "<N bytes>" otherwise).
+MYSQL_CONVERSIONS = {**pymysql.converters.conversions, FIELD_TYPE.TIME: str, FIELD_TYPE.BIT: _mysql_bit}
+
+
 def mysql_connect_kwargs(datasource, *, timeout: float) -> dict:
     """PyMySQL keyword arguments: one statement per call, no LOCAL INFILE, bounded waits."""
     return {
@@ -175,6 +188,7 @@ def mysql_connect_kwargs(datasource, *, timeout: float) -> dict:
         # Without CLIENT.MULTI_STATEMENTS the server refuses `;`-separated statements.
         "client_flag": 0,
         "autocommit": False,
+        "conv": MYSQL_CONVERSIONS,
     }
 
 
@@ -293,6 +307,8 @@ def _postgres_error(raw, exc: psycopg2.Error) -> DatasourceError:
 _MYSQL_TIMEOUT_CODES = {3024, 1969, 1317}
 _MYSQL_READ_ONLY_CODES = {1792, 1290, 1142}
 _MYSQL_GONE_CODES = {2003, 2006, 2013, 2055}
+# LOAD DATA LOCAL without the client's consent: MySQL 5.x, MariaDB, MySQL 8.
+_MYSQL_LOCAL_INFILE_CODES = {1148, 4166, 3948}
 
 
 def _mysql_error(exc: pymysql.Error) -> DatasourceError:
@@ -303,6 +319,8 @@ def _mysql_error(exc: pymysql.Error) -> DatasourceError:
         return QueryTimeout()
     if code in _MYSQL_READ_ONLY_CODES:
         return GuardRejected(_READ_ONLY_REFUSAL)
+    if code in _MYSQL_LOCAL_INFILE_CODES:
+        return GuardRejected("Loading files from the client is not allowed.")
     message = exc.args[1] if len(exc.args) > 1 else ""
     return QueryFailed(_first_line(message) or QueryFailed.default_message)
 
@@ -340,6 +358,21 @@ def _open_cursor(engine: str, raw, sql: str, timeout: float):
     return cursor
 
 
+def _abandon_mysql_result(raw, cursor) -> bool:
+    """Drop the connection under an unbuffered MySQL result that was not read to the end.
+
+    MySQL has no way to stop a result it is sending: closing the cursor would read (and
+    throw away) every remaining row, for as long as the statement time limit allows. Closing
+    the socket instead ends it at once; the server aborts the statement when it next writes.
+    """
+    result = getattr(cursor, "_result", None)
+    if result is None or not getattr(result, "unbuffered_active", False):
+        return False
+    result.unbuffered_active = False
+    raw._force_close()
+    return True
+
+
 def _raw_size(row) -> int:
     """Rough size of a fetched row in bytes: text and bytes by length, arrays and JSON by item count."""
     total = 16
@@ -374,8 +407,8 @@ def stream_query(datasource, sql: str, *, timeout: float | None = None) -> Itera
 
     This is the engine layer alone: it does NOT run the SQL guard. Everything else
     calls `executor.execute()`, which guards first and then calls this. Leaving the
-    `with` early fetches no more rows (a MySQL unbuffered result is still drained
-    off the socket, one row at a time, when the cursor closes).
+    `with` early fetches no more rows (under a MySQL unbuffered result left unread
+    the connection is closed rather than drained).
     """
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     with connect(datasource, timeout=timeout) as conn:
@@ -390,6 +423,9 @@ def stream_query(datasource, sql: str, *, timeout: float | None = None) -> Itera
             yield columns, itertools.chain(() if first is None else (first,), rows)
         finally:
             rows.close()
+            if datasource.engine == "mysql" and _abandon_mysql_result(raw, cursor):
+                # Nothing to roll back on a closed socket: SQLAlchemy must not try when the connection closes.
+                conn.invalidate()
             with suppress(sqlite3.Error, psycopg2.Error, pymysql.Error):
                 cursor.close()
 

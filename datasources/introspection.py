@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from datasources import connectors
 from datasources.errors import DatasourceUnavailable
+from datasources.executor import safe_text
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ def _samples(conn: Connection, schema: str, table: str, column: str) -> list:
         return []
     if len(values) > SAMPLE_DISTINCT_LIMIT:
         return []
-    texts = sorted({str(v)[:SAMPLE_MAX_CHARS] for v in values if str(v).strip()})
+    texts = sorted({safe_text(str(v)[:SAMPLE_MAX_CHARS]) for v in values if str(v).strip()})
     return texts[:SAMPLES_KEPT]
 
 

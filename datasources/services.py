@@ -1,6 +1,7 @@
 """Writes on datasources: register, update, delete, introspect, test, and edit schema descriptions."""
 
 import logging
+import re
 import sqlite3
 import time
 
@@ -195,10 +196,49 @@ def role_write_warnings(engine: str, raw) -> list[str]:
     elif engine == "mysql":
         with raw.cursor() as cursor:
             cursor.execute("SHOW GRANTS")
-            grants = " ".join(str(row[0]).upper() for row in cursor.fetchall())
-        if any(word in grants for word in ("ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "CREATE")):
+            privileges = _mysql_privileges(str(row[0]) for row in cursor.fetchall())
+        if privileges & MYSQL_WRITE_PRIVILEGES:
             warnings.append("This account can change data. Register an account that can only SELECT.")
+        if "FILE" in privileges:
+            warnings.append("This account can read and write files on the database server (FILE). Revoke it.")
     return warnings
+
+
+# Privileges that let an account change data or objects (SELECT, SHOW VIEW, USAGE and the like do not).
+MYSQL_WRITE_PRIVILEGES = {
+    "ALL PRIVILEGES",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "DROP",
+    "CREATE",
+    "ALTER",
+    "INDEX",
+    "CREATE VIEW",
+    "CREATE ROUTINE",
+    "ALTER ROUTINE",
+    "CREATE TEMPORARY TABLES",
+    "TRIGGER",
+    "EVENT",
+    "DELETE HISTORY",
+    "SUPER",
+}
+_MYSQL_GRANT = re.compile(r"^GRANT\s+(?P<privileges>.+?)\s+ON\s+(?P<target>\S+)", re.IGNORECASE | re.DOTALL)
+
+
+def _mysql_privileges(grants) -> set[str]:
+    """The privilege names in `SHOW GRANTS` lines ("GRANT SELECT, UPDATE (note) ON `db`.* TO ..."); role grants
+    and database or table names play no part."""
+    found = set()
+    for line in grants:
+        match = _MYSQL_GRANT.match(line.strip())
+        if match:
+            listed = re.sub(r"\([^)]*\)", "", match.group("privileges"))  # column lists: "UPDATE (note)"
+            names = {" ".join(privilege.split()).upper() for privilege in listed.split(",")}
+            if "ALL PRIVILEGES" in names and match.group("target") == "*.*":
+                names.add("FILE")  # global ALL includes the server-wide privileges
+            found |= names
+    return found
 
 
 def _server_version(engine: str, raw) -> str:
@@ -209,7 +249,10 @@ def _server_version(engine: str, raw) -> str:
             cursor.execute("SHOW server_version")
             return f"PostgreSQL {cursor.fetchone()[0]}"
         cursor.execute("SELECT VERSION()")
-        return f"MySQL {cursor.fetchone()[0]}"
+        version = str(cursor.fetchone()[0])  # MariaDB: "10.11.19-MariaDB-0+deb12u1"
+        if "mariadb" in version.lower():
+            return f"MariaDB {version.split('-')[0]}"
+        return f"MySQL {version}"
 
 
 def datasource_test(*, datasource: DataSource, user) -> dict:

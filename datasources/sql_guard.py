@@ -9,6 +9,7 @@ layer (read-only transactions, authorizer, timeouts) lives in `connectors`.
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import SqlglotError
 
 from datasources.errors import GuardRejected
@@ -219,6 +220,36 @@ DENIED_TABLES: dict[str, set[str]] = {
 }
 
 
+def _regexp_sql(self, expression: exp.RegexpLike) -> str:
+    if expression.args.get("flag") or expression.args.get("full_match"):
+        return self.function_fallback_sql(expression)
+    return self.binary(expression, "REGEXP")
+
+
+def _json_extract_scalar_sql(self, expression: exp.JSONExtractScalar) -> str:
+    path = self.sql(expression, "expression")
+    return f"JSON_UNQUOTE(JSON_EXTRACT({self.sql(expression, 'this')}, {path}))"
+
+
+class _PortableMySQLGenerator(MySQL.Generator):
+    """MySQL output that MariaDB runs too: `a REGEXP b` (MariaDB has no REGEXP_LIKE), `JSON_UNQUOTE(JSON_EXTRACT())`
+    for `->>` (MariaDB has no arrow operators), and MEDIAN() as written (MariaDB's window function) rather
+    than `PERCENTILE_CONT(x, 0.5)`, which neither server accepts."""
+
+    SUPPORTS_MEDIAN = True
+    TRANSFORMS = {
+        **MySQL.Generator.TRANSFORMS,
+        exp.RegexpLike: _regexp_sql,
+        exp.JSONExtractScalar: _json_extract_scalar_sql,
+    }
+
+
+class ChatapiMySQL(MySQL):
+    """sqlglot's MySQL dialect, generating SQL that both MySQL and MariaDB accept."""
+
+    Generator = _PortableMySQLGenerator
+
+
 def dialect_for(engine: str) -> str:
     """Return sqlglot's dialect name for one of our engine names."""
     try:
@@ -316,8 +347,9 @@ def check(sql: str, dialect: str) -> str:
 
 def _generate(tree: exp.Expr, dialect: str) -> str:
     engine = dialect if dialect in DIALECTS else {v: k for k, v in DIALECTS.items()}.get(dialect, dialect)
+    write = ChatapiMySQL if engine == "mysql" else dialect_for(engine)
     try:
-        return tree.sql(dialect=dialect_for(engine), comments=False)
+        return tree.sql(dialect=write, comments=False)
     except SqlglotError as exc:
         raise GuardRejected(f"The SQL could not be regenerated: {str(exc).splitlines()[0][:200]}")
 

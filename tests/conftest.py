@@ -102,3 +102,12 @@ def postgres_url() -> str:
     if not url:
         skip_or_fail("TEST_POSTGRES_URL is not set (run through `make test` or scripts/with-postgres.sh)")
     return url
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> str:
+    """URL of a MySQL/MariaDB server where tests may create databases and users (every privilege)."""
+    url = os.environ.get("TEST_MYSQL_URL")
+    if not url:
+        skip_or_fail("TEST_MYSQL_URL is not set (run through `make test` or scripts/with-mariadb.sh)")
+    return url

@@ -47,6 +47,15 @@ def test_sqlite_introspection_reads_tables_keys_and_samples(sqlite_datasource, u
     assert datasource.introspected_at is not None
 
 
+def test_samples_with_a_nul_character_can_be_stored(sqlite_datasource, user):
+    # PostgreSQL (the app database in production) cannot store NUL in text: it is shown as U+FFFD.
+    datasource = sqlite_datasource(
+        user, "CREATE TABLE tags (label TEXT); INSERT INTO tags VALUES ('a' || char(0) || 'b'), ('plain');"
+    )
+    _, columns = _schema(datasource)["tags"]
+    assert columns["label"].samples == ["a\ufffdb", "plain"]
+
+
 def test_reintrospection_keeps_descriptions_and_follows_changes(sqlite_datasource, user):
     datasource = sqlite_datasource(user, SHOP)
     Table.objects.filter(datasource=datasource, name="customers").update(description="People who buy")
