@@ -369,9 +369,11 @@ def _finish(message: Message, tally: Tally, started: float) -> None:
     except DatabaseError as exc:
         if not Message.objects.filter(pk=message.pk).exists():
             raise TurnDiscarded() from exc
-        # The outcome itself could not be stored: keep the turn, as failed, rather than pending.
+        # The outcome itself could not be stored: keep the turn, as failed, rather than pending,
+        # and answer with exactly what is stored (no result).
         logger.exception("Turn %s: could not store its outcome", message.pk)
         _fail(message, Message.Status.ERROR, "server_error", SERVER_ERROR_MESSAGE)
+        message.columns, message.rows, message.row_count, message.truncated = [], [], 0, False
         Message.objects.filter(pk=message.pk).update(
             status=message.status, error_code=message.error_code, error_message=message.error_message
         )

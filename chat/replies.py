@@ -34,6 +34,9 @@ def strip_thinking(reply: str) -> str:
     return THINKING.sub("", reply or "").strip()
 
 
+_TAGS = {tag: re.compile(re.escape(tag), re.IGNORECASE) for tag in ("<think>", "</think>")}
+
+
 class ThinkingFilter:
     """Streamed text without its `<think>…</think>` blocks, even when a tag is split across pieces.
 
@@ -53,15 +56,15 @@ class ThinkingFilter:
         visible = []
         while True:
             tag = self.CLOSE if self.inside else self.OPEN
-            index = self.pending.lower().find(tag)
-            if index < 0:
+            found = _TAGS[tag].search(self.pending)  # on the text itself: lower() may change its length
+            if found is None:
                 break
             if not self.inside:
-                visible.append(self.pending[:index])
-            self.pending = self.pending[index + len(tag) :]
+                visible.append(self.pending[: found.start()])
+            self.pending = self.pending[found.end() :]
             self.inside = not self.inside
         # Hold back what may be the start of a tag; the next piece decides.
-        held = next((k for k in range(len(tag) - 1, 0, -1) if self.pending.lower().endswith(tag[:k])), 0)
+        held = next((k for k in range(len(tag) - 1, 0, -1) if self.pending[-k:].lower() == tag[:k]), 0)
         if not self.inside:
             visible.append(self.pending[: len(self.pending) - held])
         self.pending = self.pending[len(self.pending) - held :]

@@ -374,7 +374,10 @@ def _abandon_mysql_result(raw, cursor) -> bool:
 
 
 def _raw_size(row) -> int:
-    """Rough size of a fetched row in bytes: text and bytes by length, arrays and JSON by item count."""
+    """Rough size of a fetched row in bytes: text by length, arrays and JSON by item count.
+
+    Bytes count by what they cost in memory too, though a result shows them as "<N bytes>".
+    """
     total = 16
     for value in row:
         if isinstance(value, str | bytes | bytearray | memoryview):
@@ -386,12 +389,28 @@ def _raw_size(row) -> int:
     return total
 
 
-def _fetch_rows(engine: str, raw, cursor) -> Iterator[tuple]:
-    """Yield the cursor's rows, never holding more than one chunk of them."""
+def _postgres_time_left(raw, deadline: float) -> None:
+    """Give the next FETCH only the time the query has left.
+
+    `statement_timeout` bounds each statement, and every FETCH from a server-side cursor is one:
+    without this, a result read in many chunks could run for chunks x SQL_TIMEOUT_SECONDS.
+    """
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise QueryTimeout()
+    with raw.cursor() as setup:
+        setup.execute(f"SET LOCAL statement_timeout = {_timeout_ms(left)}")
+
+
+def _fetch_rows(engine: str, raw, cursor, deadline: float) -> Iterator[tuple]:
+    """Yield the cursor's rows, never holding more than one chunk of them, until `deadline`."""
     # SQLite and MySQL (unbuffered) rows cost no round trip: one at a time keeps only one in memory.
+    # Their deadlines hold across fetches already: SQLite's progress handler, MySQL's statement time.
     size = 1
     while True:
         with _database_errors(raw):
+            if engine == "postgresql":
+                _postgres_time_left(raw, deadline)
             chunk = cursor.fetchmany(size)
         if not chunk:
             return
@@ -412,10 +431,11 @@ def stream_query(datasource, sql: str, *, timeout: float | None = None) -> Itera
     """
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     with connect(datasource, timeout=timeout) as conn:
+        deadline = time.monotonic() + timeout
         raw = conn.connection.driver_connection
         with _database_errors(raw):
             cursor = _open_cursor(datasource.engine, raw, sql, timeout)
-        rows = _fetch_rows(datasource.engine, raw, cursor)
+        rows = _fetch_rows(datasource.engine, raw, cursor, deadline)
         try:
             # A PostgreSQL server-side cursor describes its columns only after the first fetch.
             first = next(rows, None)

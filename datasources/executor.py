@@ -61,7 +61,10 @@ def json_safe(value):
             return str(value)
         # NUMERIC(10,2) 30.00 stays a decimal number (30.0); SUM() of integers stays a whole number.
         exponent = value.as_tuple().exponent
-        return int(value) if isinstance(exponent, int) and exponent >= 0 and abs(value) < 2**53 else float(value)
+        if isinstance(exponent, int) and exponent >= 0 and abs(value) < 2**53:
+            return int(value)
+        number = float(value)
+        return number if math.isfinite(number) else str(value)  # past a double's range: exact, as text
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, datetime.timedelta):

@@ -223,7 +223,8 @@ DENIED_TABLES: dict[str, set[str]] = {
 def _regexp_sql(self, expression: exp.RegexpLike) -> str:
     if expression.args.get("flag") or expression.args.get("full_match"):
         return self.function_fallback_sql(expression)
-    return self.binary(expression, "REGEXP")
+    # Parenthesised: + and * bind tighter than REGEXP, so `REGEXP_LIKE(a, b) + 1` must keep its meaning.
+    return f"({self.binary(expression, 'REGEXP')})"
 
 
 def _json_extract_scalar_sql(self, expression: exp.JSONExtractScalar) -> str:

@@ -1,6 +1,7 @@
 """The answer pipeline through the real openai SDK and the fake LLM server: answers, context, repair, errors, guard."""
 
 import logging
+import re
 
 import pytest
 
@@ -327,3 +328,11 @@ def test_a_model_call_adds_no_log_line_of_its_own(auth_client, conversation, fak
     with caplog.at_level(logging.INFO):
         assert ask(auth_client, conversation, "How many customers?").status_code == 201
     assert not [record for record in caplog.records if "HTTP Request" in record.getMessage()]
+
+
+def test_think_tags_are_found_in_text_that_changes_length_when_lowercased():
+    # "İ".lower() is two characters: positions found in a lowercased copy would be off by one each.
+    reply = "İ" * 12 + "<think>secret plan</think> İstanbul leads."
+    thinking = ThinkingFilter()
+    streamed = "".join(thinking.feed(piece) for piece in re.findall(r"\S+\s*|\s+", reply)) + thinking.flush()
+    assert "secret" not in streamed and streamed == strip_thinking(reply)

@@ -259,3 +259,26 @@ def test_postgres_connect_prints_no_password_file_warning(pg_shop, capfd):
     executor.execute(pg_shop, "SELECT 1")
     out, err = capfd.readouterr()
     assert "password file" not in err and "password file" not in out
+
+
+@pytest.mark.postgres
+def test_postgres_timeout_holds_for_the_whole_result_not_each_fetch(pg_shop):
+    # Wide rows are fetched one at a time and each FETCH is a statement of its own: the query's
+    # time limit must still hold for all of them together.
+    slow_wide_rows = (
+        "SELECT decode(repeat('ab', 1100000), 'hex') AS blob, "
+        "(SELECT count(*) FROM generate_series(1, 300000 + g)) AS busy FROM generate_series(1, 80) AS g"
+    )
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        executor.execute(pg_shop, slow_wide_rows, timeout=1)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.postgres
+def test_postgres_numbers_past_a_double_come_back_exact_as_text(pg_shop):
+    result = executor.execute(pg_shop, "SELECT 10::numeric ^ 400 AS big, 2.5::numeric AS small")
+    big, small = result.rows[0]
+    assert decimal.Decimal(big) == decimal.Decimal(10) ** 400
+    assert small == 2.5
+    json.dumps(result.rows, allow_nan=False)  # strict JSON, as the API renders it

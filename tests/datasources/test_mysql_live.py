@@ -239,6 +239,8 @@ def test_introspection_reads_types_keys_comments_estimates_and_samples(auth_clie
         ),
         # sqlglot's MySQL output is rewritten to what MariaDB accepts too (REGEXP, ->>, MEDIAN).
         ("SELECT name REGEXP '^A', name NOT REGEXP 'b$' FROM customers WHERE id = 2", [[1, 1]]),
+        # ... keeping its meaning next to operators that bind tighter than REGEXP.
+        ("SELECT REGEXP_LIKE(name, '^A') + 1, -REGEXP_LIKE(name, 'x') FROM customers WHERE id = 2", [[2, 0]]),
         (
             "SELECT JSON_OBJECT('n', name) ->> '$.n', JSON_OBJECT('n', name) -> '$.n' FROM customers WHERE id = 3",
             [["Bob", '"Bob"']],
