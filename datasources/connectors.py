@@ -338,6 +338,45 @@ def _database_errors(raw):
         raise _mysql_error(exc)
 
 
+# A PostgreSQL value may be up to 1 GB, and libpq receives each one whole before anything can cut it:
+# the server cuts long text (one character past what the executor keeps, so it marks the cut) and
+# leaves out any other value over the byte limit (SQLite's limit) before sending it.
+PG_TEXT_MAX_CHARS = 64 * 1024 + 1
+PG_VALUE_MAX_BYTES = SQLITE_MAX_VALUE_BYTES
+# text, varchar and name (type OIDs); not char(n), whose padding a cast to text would strip.
+_PG_TEXT_TYPES = {25, 1043, 19}
+
+
+def _postgres_capped(raw, sql: str) -> str:
+    """`sql` wrapped so that the server caps every value it returns; `sql` as it is when it cannot be wrapped."""
+    with raw.cursor() as probe:
+        probe.execute("SAVEPOINT chatapi_probe")
+        try:
+            # Only the result's shape: LIMIT 0 reads no rows.
+            probe.execute(f"SELECT * FROM ({sql}) AS chatapi_probe LIMIT 0")  # noqa: S608 - guarded SQL
+        except psycopg2.errors.QueryCanceled:
+            raise
+        except psycopg2.Error:
+            # Not a plain query (nothing the guard lets through): it runs as it is, under the engine's layers.
+            probe.execute("ROLLBACK TO SAVEPOINT chatapi_probe")
+            return sql
+        columns = probe.description or ()
+        probe.execute("RELEASE SAVEPOINT chatapi_probe")
+        if not columns:
+            return sql
+        ident = psycopg2.extensions.quote_ident
+        aliases = [f"c{index}" for index in range(len(columns))]
+        values = []
+        for alias, column in zip(aliases, columns, strict=True):
+            ref = f"chatapi_capped.{alias}"
+            if column.type_code in _PG_TEXT_TYPES:
+                value = f"left({ref}::text, {PG_TEXT_MAX_CHARS})"
+            else:
+                value = f"CASE WHEN pg_column_size({ref}) > {PG_VALUE_MAX_BYTES} THEN NULL ELSE {ref} END"
+            values.append(f"{value} AS {ident(column.name, probe)}")
+    return f"SELECT {', '.join(values)} FROM ({sql}) AS chatapi_capped({', '.join(aliases)})"  # noqa: S608
+
+
 def _open_cursor(engine: str, raw, sql: str, timeout: float):
     if engine == "sqlite":
         cursor = raw.cursor()
@@ -347,6 +386,7 @@ def _open_cursor(engine: str, raw, sql: str, timeout: float):
             setup.execute("SET TRANSACTION READ ONLY")
             setup.execute(f"SET LOCAL statement_timeout = {_timeout_ms(timeout)}")
             setup.execute("SET LOCAL lock_timeout = 2000")
+        sql = _postgres_capped(raw, sql)
         # A named (server-side) cursor fetches only what we ask for, so memory stays bounded.
         cursor = raw.cursor(name=f"chatapi_{uuid.uuid4().hex}")
     else:

@@ -282,3 +282,34 @@ def test_postgres_numbers_past_a_double_come_back_exact_as_text(pg_shop):
     assert decimal.Decimal(big) == decimal.Decimal(10) ** 400
     assert small == 2.5
     json.dumps(result.rows, allow_nan=False)  # strict JSON, as the API renders it
+
+
+@pytest.mark.postgres
+def test_postgres_huge_values_are_capped_by_the_server_before_they_are_sent(pg_shop):
+    # Before, a 30 MB text arrived whole (and a value can be up to 1 GB) before the executor cut it.
+    sql = (
+        "SELECT n, repeat('x', 30000000) AS big, decode(repeat('ab', 9000000), 'hex') AS blob "
+        "FROM generate_series(1, 2) AS g(n)"
+    )
+    result, peak = _peak_memory(lambda: executor.execute(pg_shop, sql))
+    assert result.columns == ["n", "big", "blob"] and result.row_count == 2
+    for n, big, blob in result.rows:
+        assert len(big) == executor.VALUE_MAX_CHARS + 1 and big.endswith(executor.CUT_MARK)
+        assert blob is None  # over the per-value limit: left out
+    assert peak < 5 * 1024 * 1024
+
+
+@pytest.mark.postgres
+def test_postgres_capping_keeps_names_order_and_small_values(pg_shop):
+    result = executor.execute(
+        pg_shop,
+        """SELECT n AS a, n * 2 AS a, 'x' || n AS "we""ird", decode('abcd', 'hex') AS b, ARRAY[n] AS arr,
+                  json_build_object('n', n) AS doc, 'pad'::char(5) AS c
+           FROM generate_series(1, 3) AS g(n) ORDER BY n DESC""",
+    )
+    assert result.columns == ["a", "a", 'we"ird', "b", "arr", "doc", "c"]
+    assert result.rows == [
+        [3, 6, "x3", "<2 bytes>", [3], {"n": 3}, "pad  "],
+        [2, 4, "x2", "<2 bytes>", [2], {"n": 2}, "pad  "],
+        [1, 2, "x1", "<2 bytes>", [1], {"n": 1}, "pad  "],
+    ]
