@@ -15,7 +15,8 @@ import pytest
 
 from datasources import connectors, executor, sql_guard
 from datasources.errors import DatasourceError, GuardRejected, QueryTimeout
-from datasources.services import datasource_create, datasource_introspect, datasource_test
+from datasources.services import datasource_create, datasource_test
+from tests.fixtures.datasources import register_network_database
 
 pytestmark = pytest.mark.mysql
 
@@ -50,17 +51,7 @@ BILLION_ROWS = "SELECT a.d AS a, b.d AS b, c.d AS c FROM " + ", ".join(
 
 def register(owner, info, name="myshop"):
     """Register the database described by `info` for `owner` and introspect it."""
-    datasource = datasource_create(
-        owner=owner,
-        name=name,
-        engine="mysql",
-        host=info["host"],
-        port=info["port"],
-        database=info["database"],
-        username=info["username"],
-        password=info["password"],
-    )
-    return datasource_introspect(datasource=datasource)
+    return register_network_database(owner, info, engine="mysql", name=name)
 
 
 def snapshot(info) -> tuple:
