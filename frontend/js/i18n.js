@@ -128,10 +128,16 @@ const ATTRIBUTES = {
  * Translate the static parts of a page: `data-i18n="key"` sets the text (child
  * elements marked `data-slot="name"` are kept and placed where the message says
  * `{name}`), `data-i18n-placeholder`, `data-i18n-label` (aria-label) and
- * `data-i18n-title` set those attributes. Also sets `<html lang>`.
+ * `data-i18n-title` set those attributes. Also sets `<html lang>` and the
+ * document title from `<html data-i18n-page="key">`.
  */
 export function localize(root = document) {
-  if (root === document || root === document.documentElement) document.documentElement.lang = current;
+  if (root === document || root === document.documentElement) {
+    const html = document.documentElement;
+    html.lang = current;
+    // <title> holds only text, so the page names its title key on <html data-i18n-page>.
+    if (html.dataset.i18nPage) document.title = t("app.pageTitle", { page: t(html.dataset.i18nPage) });
+  }
   for (const node of root.querySelectorAll("[data-i18n]")) {
     const slots = {};
     for (const child of node.querySelectorAll(":scope > [data-slot]")) slots[child.dataset.slot] = child;

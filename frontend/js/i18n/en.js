@@ -57,6 +57,7 @@ export default {
   "error.throttled": "Too many requests. Please wait a moment and try again.",
   "error.server": "The server had a problem. Please try again.",
   "error.http": "Request failed (HTTP {status}).",
+  "error.noLink": "The server did not offer this action ({rel}).",
 
   "field.email": "Email",
   "field.nickname": "Nickname",
@@ -219,6 +220,8 @@ export default {
   "history.colActivity": "Last activity",
   "history.colActions": "Actions",
   "history.open": "Open",
+  "history.openLabel": "Open {title}",
+  "history.deleteLabel": "Delete {title}",
   "history.range": { one: "{start}–{end} of {count} conversation", other: "{start}–{end} of {count} conversations" },
   "history.previous": "Previous",
   "history.next": "Next",

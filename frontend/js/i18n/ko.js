@@ -56,6 +56,7 @@ export default {
   "error.throttled": "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
   "error.server": "서버에 문제가 생겼습니다. 다시 시도하세요.",
   "error.http": "요청이 실패했습니다(HTTP {status}).",
+  "error.noLink": "서버가 이 작업을 제공하지 않았습니다({rel}).",
 
   "field.email": "이메일",
   "field.nickname": "닉네임",
@@ -218,6 +219,8 @@ export default {
   "history.colActivity": "최근 활동",
   "history.colActions": "작업",
   "history.open": "열기",
+  "history.openLabel": "{title} 열기",
+  "history.deleteLabel": "{title} 삭제",
   "history.range": { other: "대화 {count}개 중 {start}–{end}" },
   "history.previous": "이전",
   "history.next": "다음",
