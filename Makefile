@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 API_PORT ?= 8000
 WEB_PORT ?= 8080
 
-.PHONY: run test lint format serve bench install migrate seed clean
+.PHONY: run test lint format serve bench install migrate seed clean messages
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -42,6 +42,15 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The project's Korean catalogue: collect new messages, then compile. chat/locale (the
+# offline translator's own texts) and the offline modules are kept out of it.
+MESSAGES_IGNORE := --ignore=.venv/* --ignore=var/* --ignore=tests/* --ignore=frontend/* --ignore=node_modules/* \
+	--ignore=scripts/* --ignore=chat/locale --ignore=chat/offline*.py --ignore=chat/prompts.py
+messages: install
+	$(BIN)/python manage.py makemessages -l ko --no-wrap --add-location=file $(MESSAGES_IGNORE)
+	rm -f locale/*/LC_MESSAGES/django.mo  # compilemessages skips a .mo as new as its .po
+	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv --ignore=node_modules --ignore=chat/locale
 
 clean:
 	rm -rf var/ .pytest_cache test-artifacts

@@ -3,13 +3,14 @@
 from dj_rest_auth.registration.serializers import RegisterSerializer as BaseRegisterSerializer
 from dj_rest_auth.serializers import LoginSerializer as BaseLoginSerializer
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from chatAPI.links import link
 
 User = get_user_model()
 
-DUPLICATE_EMAIL = "A user with this email address already exists."
+DUPLICATE_EMAIL = _("A user with this email address already exists.")
 
 
 class UserBriefSerializer(serializers.ModelSerializer):
@@ -34,7 +35,7 @@ class UserSerializer(serializers.ModelSerializer):
     def validate_nickname(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("Nickname cannot be empty.")
+            raise serializers.ValidationError(_("Nickname cannot be empty."))
         return value
 
     def get__links(self, obj) -> list[dict]:
@@ -83,7 +84,7 @@ class RegisterSerializer(BaseRegisterSerializer):
     def validate_nickname(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("Nickname cannot be empty.")
+            raise serializers.ValidationError(_("Nickname cannot be empty."))
         return value
 
     def get_cleaned_data(self) -> dict:
@@ -100,7 +101,7 @@ class AccountDeleteSerializer(serializers.Serializer):
 
     def validate_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The password is not correct.")
+            raise serializers.ValidationError(_("The password is not correct."))
         return value
 
 

@@ -1,5 +1,6 @@
 """Whether a JWT would still be accepted: signed, unexpired, not blacklisted, its account unchanged."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
@@ -17,11 +18,11 @@ def token_verify(*, token: str) -> None:
     """
     parsed = UntypedToken(token)
     if BlacklistedToken.objects.filter(token__jti=parsed.get(api_settings.JTI_CLAIM)).exists():
-        raise TokenError("Token is blacklisted")
+        raise TokenError(_("Token is blacklisted"))
     try:
         # The same account checks as authentication: the user exists, is active, and the
         # token's password claim matches the current password.
         JWTAuthentication().get_user(parsed)
     except AuthenticationFailed as exc:
-        detail = exc.detail if isinstance(exc.detail, str) else "Token is invalid"
+        detail = exc.detail if isinstance(exc.detail, str) else _("Token is invalid")
         raise TokenError(str(detail)) from exc

@@ -5,6 +5,7 @@ from dj_rest_auth.views import LoginView as BaseLoginView
 from dj_rest_auth.views import PasswordChangeView as BasePasswordChangeView
 from dj_rest_auth.views import UserDetailsView as BaseUserDetailsView
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -26,7 +27,7 @@ class RefreshTokenInvalid(DomainError):
 
     status_code = status.HTTP_401_UNAUTHORIZED
     code = "token_not_valid"
-    default_message = "The refresh token is not valid or was already used."
+    default_message = _("The refresh token is not valid or was already used.")
 
 
 class LoginView(BaseLoginView):
@@ -92,7 +93,7 @@ class LogoutView(APIView):
             services.refresh_token_blacklist(refresh=serializer.validated_data["refresh"])
         except TokenError:
             raise RefreshTokenInvalid()
-        return Response({"detail": "Logged out."})
+        return Response({"detail": _("Logged out.")})
 
 
 class UserDetailsView(BaseUserDetailsView):
@@ -116,4 +117,4 @@ class PasswordChangeView(BasePasswordChangeView):
         serializer.is_valid(raise_exception=True)
         serializer.save()
         services.user_revoke_tokens(user=request.user)
-        return Response({"detail": "Password changed. Log in again with the new password."})
+        return Response({"detail": _("Password changed. Log in again with the new password.")})

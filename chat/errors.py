@@ -1,5 +1,6 @@
 """Errors of the answer pipeline; each maps onto the API's error shape and a turn's `error_code`."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from chat import prompts
@@ -18,21 +19,21 @@ class LLMTimeout(LLMError):
 
     status_code = status.HTTP_504_GATEWAY_TIMEOUT
     code = "llm_timeout"
-    default_message = "The language model did not answer in time. Please try again."
+    default_message = _("The language model did not answer in time. Please try again.")
 
 
 class LLMUnavailable(LLMError):
     """The model's server refused the connection, failed or rate-limited us."""
 
     code = "llm_unavailable"
-    default_message = "The language model is unavailable right now. Please try again shortly."
+    default_message = _("The language model is unavailable right now. Please try again shortly.")
 
 
 class LLMBadOutput(LLMError):
     """The model's reply held no usable SQL (or was not a readable completion at all)."""
 
     code = "llm_bad_output"
-    default_message = "The language model's reply did not contain a usable SQL query. Try rephrasing the question."
+    default_message = _("The language model's reply did not contain a usable SQL query. Try rephrasing the question.")
 
 
 class OfflineUnsupported(LLMError):
@@ -48,7 +49,7 @@ class TurnDiscarded(DomainError):
 
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    default_message = "This question was deleted (or its conversation was) before the answer was ready."
+    default_message = _("This question was deleted (or its conversation was) before the answer was ready.")
 
 
 class TurnFailed(DomainError):

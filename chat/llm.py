@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import openai
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from chat import prompts
 from chat.errors import LLMBadOutput, LLMTimeout, LLMUnavailable
@@ -103,12 +105,13 @@ class OpenAIClient:
             raise LLMTimeout()
         except openai.APIStatusError as exc:
             raise LLMUnavailable(
-                f"The language model's server answered with HTTP {exc.status_code}. Please try again shortly."
+                gettext("The language model's server answered with HTTP %(status)s. Please try again shortly.")
+                % {"status": exc.status_code}
             )
         except openai.APIConnectionError:
-            raise LLMUnavailable("The language model's server could not be reached. Please try again shortly.")
+            raise LLMUnavailable(_("The language model's server could not be reached. Please try again shortly."))
         except (openai.APIResponseValidationError, json.JSONDecodeError):
-            raise LLMBadOutput("The language model's reply could not be read.")
+            raise LLMBadOutput(_("The language model's reply could not be read."))
         except openai.APIError:
             # Anything else the SDK reports (e.g. an error event inside a stream) is the server failing us.
             raise LLMUnavailable()
@@ -118,7 +121,7 @@ class OpenAIClient:
     def _complete(self, model: str, messages: list[dict]) -> Completion:
         response = _sdk_client().chat.completions.create(model=model, messages=messages)
         if not isinstance(response, openai.types.chat.ChatCompletion) or not response.choices:
-            raise LLMBadOutput("The language model sent an empty reply.")
+            raise LLMBadOutput(_("The language model sent an empty reply."))
         usage = response.usage
         return Completion(
             text=response.choices[0].message.content or "",

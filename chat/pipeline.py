@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from chat import prompts
 from chat.errors import LLMError, TurnDiscarded
@@ -29,7 +30,7 @@ from datasources.errors import DatasourceError, GuardRejected, QueryFailed
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[str, dict], None]
-SERVER_ERROR_MESSAGE = "Something went wrong on our side. Please try again."
+SERVER_ERROR_MESSAGE = _("Something went wrong on our side. Please try again.")
 
 
 def _no_emit(event: str, data: dict) -> None:

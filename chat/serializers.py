@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from chat.models import Conversation, Message
@@ -34,13 +35,17 @@ class AskSerializer(serializers.Serializer):
     def validate_question(self, value: str) -> str:
         limit = settings.QUESTION_MAX_CHARS
         if len(value) > limit:
-            raise serializers.ValidationError(f"A question can be at most {limit} characters long.", code="too_long")
+            raise serializers.ValidationError(
+                gettext("A question can be at most %(limit)d characters long.") % {"limit": limit}, code="too_long"
+            )
         return value
 
     def validate_sql(self, value: str) -> str:
         limit = settings.QUESTION_MAX_CHARS * 5
         if len(value) > limit:
-            raise serializers.ValidationError(f"SQL can be at most {limit} characters long.", code="too_long")
+            raise serializers.ValidationError(
+                gettext("SQL can be at most %(limit)d characters long.") % {"limit": limit}, code="too_long"
+            )
         return value
 
     def validate(self, attrs):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chat.models import Conversation, Message
 from chat.pipeline import Emit, run_turn
@@ -68,7 +69,7 @@ def message_start(*, conversation: Conversation, question: str = "", sql: str = 
     return message
 
 
-INTERRUPTED_MESSAGE = "This answer was cut off before it finished (the server restarted). Please ask again."
+INTERRUPTED_MESSAGE = _("This answer was cut off before it finished (the server restarted). Please ask again.")
 
 
 def turns_settle_abandoned(messages) -> None:

@@ -14,6 +14,7 @@ import threading
 
 from django.db import connections
 from django.http import StreamingHttpResponse
+from django.utils import translation
 
 from chat.errors import TurnDiscarded
 from chat.models import Message
@@ -44,9 +45,11 @@ def running_turns() -> list[threading.Thread]:
         return [thread for thread in _running if thread.is_alive()]
 
 
-def _work(message: Message, events: queue.Queue, kwargs: dict) -> None:
+def _work(message: Message, events: queue.Queue, kwargs: dict, language: str) -> None:
     try:
-        run_turn(message, emit=lambda event, data: events.put((event, data)), **kwargs)
+        # Translations are per thread: the worker speaks the language of the request that started it.
+        with translation.override(language):
+            run_turn(message, emit=lambda event, data: events.put((event, data)), **kwargs)
     except TurnDiscarded as exc:
         events.put(("error", {"code": exc.code, "message": exc.message}))
     except Exception:  # noqa: BLE001 - run_turn has logged it and stored the turn as failed
@@ -62,7 +65,9 @@ def stream_turn(request, message: Message, *, question: str, sql: str, summarize
     """Answer a stored pending turn as a stream of events; `done` or `error` closes it."""
     events: queue.Queue = queue.Queue()
     kwargs = {"question": question, "sql": sql, "summarize_result": summarize}
-    worker = threading.Thread(target=_work, args=(message, events, kwargs), name=f"turn-{message.pk}")
+    worker = threading.Thread(
+        target=_work, args=(message, events, kwargs, translation.get_language()), name=f"turn-{message.pk}"
+    )
     with _running_lock:
         _running.add(worker)
     worker.start()

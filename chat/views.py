@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -37,7 +38,7 @@ def _datasource_for(user, pk: int):
     try:
         return datasource_get(user=user, pk=pk)
     except (Http404, NotFound):
-        raise ValidationError({"datasource": ["No such datasource."]}, code="unknown_datasource")
+        raise ValidationError({"datasource": [_("No such datasource.")]}, code="unknown_datasource")
 
 
 def _ask(request, conversation: Conversation, data: dict):
@@ -73,7 +74,14 @@ class ConversationListView(APIView):
         page = paginator.paginate_queryset(conversations, request, view=self)
         extra = [
             link(request, "create", "Start a conversation", "conversation-list", method="POST"),
-            link(request, "delete_all", "Delete all your conversations", "conversation-list", method="DELETE", query="all=true"),
+            link(
+                request,
+                "delete_all",
+                "Delete all your conversations",
+                "conversation-list",
+                method="DELETE",
+                query="all=true",
+            ),
         ]
         return paginator.get_paginated_response([conversation_data(request, c) for c in page], extra_links=extra)
 
@@ -92,7 +100,7 @@ class ConversationListView(APIView):
     def delete(self, request):
         if request.query_params.get("all", "").lower() != "true":
             raise ValidationError(
-                {"all": ["Add ?all=true to delete every conversation; delete one at its own URL."]},
+                {"all": [_("Add ?all=true to delete every conversation; delete one at its own URL.")]},
                 code="confirm_all",
             )
         return Response({"deleted": services.conversation_delete_all(owner=request.user)})
@@ -202,10 +210,10 @@ class OneShotView(StreamableAskMixin, APIView):
             try:
                 conversation = selectors.conversation_for_update(user=request.user, pk=data["conversation"])
             except Http404:
-                raise ValidationError({"conversation": ["No such conversation."]}, code="unknown_conversation")
+                raise ValidationError({"conversation": [_("No such conversation.")]}, code="unknown_conversation")
             if data.get("datasource") and data["datasource"] != conversation.datasource_id:
                 raise ValidationError(
-                    {"datasource": ["This conversation asks another datasource."]}, code="datasource_mismatch"
+                    {"datasource": [_("This conversation asks another datasource.")]}, code="datasource_mismatch"
                 )
         else:
             datasource = _datasource_for(request.user, data["datasource"])

@@ -5,6 +5,8 @@ import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -18,10 +20,11 @@ class DomainError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "error"
-    default_message = "The request could not be completed."
+    default_message = _("The request could not be completed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None):
-        self.message = message or self.default_message
+        # Rendered now, in the language of the request that raised it.
+        self.message = str(message or self.default_message)
         if code:
             self.code = code
         super().__init__(self.message)
@@ -97,9 +100,9 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
             path, first = leaves[0]
             message = f"{path}: {first}" if path else first
         elif errors:
-            message = "Some fields are not valid: " + ", ".join(errors) + "."
+            message = gettext("Some fields are not valid: %(fields)s.") % {"fields": ", ".join(errors)}
         else:
-            message = "Invalid input."
+            message = gettext("Invalid input.")
         codes = exc.get_codes()
         code = (
             _first_code(codes.get(api_settings.NON_FIELD_ERRORS_KEY))
@@ -107,7 +110,7 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
             else "invalid"
         )
         return {"detail": message, "code": code, "errors": errors}
-    message = _first_message(detail) or "Invalid input."
+    message = _first_message(detail) or gettext("Invalid input.")
     return {"detail": message, "code": _first_code(exc.get_codes()) or "invalid"}
 
 
@@ -131,7 +134,7 @@ def api_exception_handler(exc, context):
         if response is None:
             logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
             return Response(
-                {"detail": "Something went wrong on our side. Please try again.", "code": "server_error"},
+                {"detail": gettext("Something went wrong on our side. Please try again."), "code": "server_error"},
                 status=status.HTTP_500_INTERNAL_SERVER_ERROR,
             )
         data = response.data
@@ -142,13 +145,16 @@ def api_exception_handler(exc, context):
                 code = _first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
             response.data = {"detail": _first_message(detail), "code": str(code)}
         else:
-            response.data = {"detail": _first_message(data) or "Request failed.", "code": "error"}
+            response.data = {"detail": _first_message(data) or gettext("Request failed."), "code": "error"}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         # One number for people and clients: the text says what `Retry-After` says.
         seconds = max(1, math.ceil(exc.wait))
         response["Retry-After"] = str(seconds)
-        unit = "second" if seconds == 1 else "seconds"
-        response.data["detail"] = f"Too many requests. Try again in {seconds} {unit}."
+        response.data["detail"] = ngettext(
+            "Too many requests. Try again in %(seconds)d second.",
+            "Too many requests. Try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
     return response
 
 
@@ -158,17 +164,17 @@ def _json_error(status_code: int, detail: str, code: str) -> JsonResponse:
 
 def not_found_view(request, exception=None, *args, **kwargs):
     """JSON 404 for unknown paths (Django's handler404 and the `/api/` catch-all)."""
-    return _json_error(404, "Not found.", "not_found")
+    return _json_error(404, gettext("Not found."), "not_found")
 
 
 def server_error_view(request, *args, **kwargs):
     """JSON 500 that never shows a traceback."""
-    return _json_error(500, "Something went wrong on our side. Please try again.", "server_error")
+    return _json_error(500, gettext("Something went wrong on our side. Please try again."), "server_error")
 
 
 def bad_request_view(request, exception=None, *args, **kwargs):
-    return _json_error(400, "Bad request.", "bad_request")
+    return _json_error(400, gettext("Bad request."), "bad_request")
 
 
 def permission_denied_view(request, exception=None, *args, **kwargs):
-    return _json_error(403, "You do not have permission to do this.", "permission_denied")
+    return _json_error(403, gettext("You do not have permission to do this."), "permission_denied")

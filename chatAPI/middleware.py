@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext
 
 
 class BodySizeLimitMiddleware:
@@ -18,7 +19,10 @@ class BodySizeLimitMiddleware:
         if length > settings.REQUEST_MAX_BODY_BYTES:
             limit_kb = settings.REQUEST_MAX_BODY_BYTES // 1024
             return JsonResponse(
-                {"detail": f"Request body is larger than {limit_kb} KB.", "code": "request_too_large"},
+                {
+                    "detail": gettext("Request body is larger than %(limit)s KB.") % {"limit": limit_kb},
+                    "code": "request_too_large",
+                },
                 status=413,
             )
         return self.get_response(request)

@@ -1,6 +1,8 @@
 """Page-number pagination with `?page` and `?per-page` (alias `page_size`) and `_links`."""
 
 from django.core.paginator import InvalidPage
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -26,7 +28,7 @@ class LinkedPageNumberPagination(PageNumberPagination):
             except ValueError:
                 size = 0
             if size < 1:
-                raise ValidationError({param: ["Must be a positive whole number."]}, code="invalid_page_size")
+                raise ValidationError({param: [_("Must be a positive whole number.")]}, code="invalid_page_size")
             return min(size, self.max_page_size)
         return self.page_size
 
@@ -38,7 +40,9 @@ class LinkedPageNumberPagination(PageNumberPagination):
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:
-            raise NotFound(f"Page {str(page_number)[:20]!r} does not exist.", code="page_not_found")
+            raise NotFound(
+                gettext("Page %(page)r does not exist.") % {"page": str(page_number)[:20]}, code="page_not_found"
+            )
         return list(self.page)
 
     def get_paginated_response(self, data, extra_links=()):

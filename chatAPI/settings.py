@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
+    # Messages follow the client's Accept-Language from here on (the 413 below included).
+    "django.middleware.locale.LocaleMiddleware",
     "chatAPI.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,7 +191,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:8080", "http://127.0.0.1:8080"])
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
+CORS_ALLOW_HEADERS = (*default_headers, "accept-language")
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "Content-Language"]
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Datasources ---------------------------------------------------------------
@@ -224,7 +229,10 @@ TURN_ABANDONED_AFTER = env.int("TURN_ABANDONED_AFTER", default=420)
 QUESTION_MAX_CHARS = 2000
 
 # --- i18n, static ------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
+# The project catalogue; Django merges it over the libraries' own (see chatAPI/library_messages.py).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -34,6 +34,7 @@ import pymysql.converters
 import pymysql.cursors
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from pymysql.constants import FIELD_TYPE
 from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
@@ -62,7 +63,7 @@ SQLITE_INTROSPECTION_PRAGMAS = {
 # the query fails at once with "too large" instead of allocating it.
 SQLITE_MAX_VALUE_BYTES = 8 * 1024 * 1024
 SQLITE_READABLE_PRAGMAS = {"read_uncommitted"}
-_READ_ONLY_REFUSAL = "The database refused to change anything: only reading is allowed."
+_READ_ONLY_REFUSAL = _("The database refused to change anything: only reading is allowed.")
 
 
 def _timeout_ms(timeout: float) -> int:
@@ -217,7 +218,7 @@ def open_mysql(datasource, *, timeout: float):
                 continue
         else:
             conn.close()
-            raise DatasourceUnavailable("The database does not support read-only sessions with a time limit.")
+            raise DatasourceUnavailable(_("The database does not support read-only sessions with a time limit."))
     return conn
 
 
@@ -284,11 +285,11 @@ def _sqlite_error(exc: sqlite3.Error) -> DatasourceError:
     if "interrupted" in message:
         return QueryTimeout()
     if "too big" in message:
-        return QueryFailed("A value in the result is too large to return.")
+        return QueryFailed(_("A value in the result is too large to return."))
     if "not authorized" in message or "readonly" in message or "read-only" in message:
         return GuardRejected(_READ_ONLY_REFUSAL)
     if isinstance(exc, sqlite3.ProgrammingError) and "one statement" in message:
-        return GuardRejected("Only one statement can run at a time.")
+        return GuardRejected(_("Only one statement can run at a time."))
     return QueryFailed(_first_line(message) or QueryFailed.default_message)
 
 
@@ -320,7 +321,7 @@ def _mysql_error(exc: pymysql.Error) -> DatasourceError:
     if code in _MYSQL_READ_ONLY_CODES:
         return GuardRejected(_READ_ONLY_REFUSAL)
     if code in _MYSQL_LOCAL_INFILE_CODES:
-        return GuardRejected("Loading files from the client is not allowed.")
+        return GuardRejected(_("Loading files from the client is not allowed."))
     message = exc.args[1] if len(exc.args) > 1 else ""
     return QueryFailed(_first_line(message) or QueryFailed.default_message)
 

@@ -1,5 +1,7 @@
 """Errors raised on the way to a datasource; each maps onto the API's error shape."""
 
+from django.utils.translation import gettext_lazy as _
+
 from chatAPI.exceptions import DomainError
 
 
@@ -14,7 +16,7 @@ class GuardRejected(DatasourceError):
     """The SQL guard refused the statement; nothing ran."""
 
     code = "sql_rejected"
-    default_message = "Only a single read-only query can run."
+    default_message = _("Only a single read-only query can run.")
 
 
 class QueryFailed(DatasourceError):
@@ -25,14 +27,14 @@ class QueryFailed(DatasourceError):
     """
 
     code = "sql_error"
-    default_message = "The query failed on the database."
+    default_message = _("The query failed on the database.")
 
 
 class QueryTimeout(DatasourceError):
     """The query ran past `SQL_TIMEOUT_SECONDS` and was cancelled."""
 
     code = "sql_timeout"
-    default_message = "The query took too long and was stopped."
+    default_message = _("The query took too long and was stopped.")
 
 
 class DatasourceUnavailable(DatasourceError):
@@ -40,14 +42,14 @@ class DatasourceUnavailable(DatasourceError):
 
     status_code = 502
     code = "datasource_unavailable"
-    default_message = "The database could not be reached. Check its connection settings and try again."
+    default_message = _("The database could not be reached. Check its connection settings and try again.")
 
 
 class RegistrationRefused(DatasourceError):
     """A connection setting breaks the registration rules (host, path, the app's own database)."""
 
     code = "datasource_refused"
-    default_message = "These connection settings are not allowed."
+    default_message = _("These connection settings are not allowed.")
 
     def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None):
         super().__init__(message, code=code)
@@ -61,4 +63,4 @@ class ConnectionFailed(DatasourceError):
 
     status_code = 400
     code = "connection_failed"
-    default_message = "Could not connect to the database. Check the host, port, database name and credentials."
+    default_message = _("Could not connect to the database. Check the host, port, database name and credentials.")

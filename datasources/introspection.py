@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from django.utils.translation import gettext_lazy as _
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -138,7 +139,7 @@ def read_schema(datasource) -> list[TableInfo]:
         return _read_schema(datasource)
     except sa_exc.DBAPIError:
         logger.info("Reading the schema of datasource %s failed.", datasource.pk)
-        raise DatasourceUnavailable("The schema could not be read from the database. Try again later.")
+        raise DatasourceUnavailable(_("The schema could not be read from the database. Try again later."))
 
 
 def _read_schema(datasource) -> list[TableInfo]:

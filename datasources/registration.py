@@ -13,25 +13,26 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext_lazy as _
 
 from datasources.errors import DatasourceUnavailable, RegistrationRefused
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$")
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_APP_DB_MESSAGE = "The application's own database cannot be registered as a datasource."
+_APP_DB_MESSAGE = _("The application's own database cannot be registered as a datasource.")
 
 
 def validate_host(host: str, *, exempt: bool) -> str:
     """Return the normalised host, or raise RegistrationRefused if it is malformed or not allowed."""
     host = (host or "").strip()
     if not host or not _HOST_RE.match(host) or "," in host:
-        raise RegistrationRefused("Enter a valid host name or IP address.", field="host")
+        raise RegistrationRefused(_("Enter a valid host name or IP address."), field="host")
     host = host.strip("[]")
     if exempt:
         return host
     allowed = [pattern.strip().lower() for pattern in settings.DATASOURCE_ALLOWED_HOSTS if pattern.strip()]
     if not any(fnmatch.fnmatchcase(host.lower(), pattern) for pattern in allowed):
-        raise RegistrationRefused("This host is not in the list of allowed datasource hosts.", field="host")
+        raise RegistrationRefused(_("This host is not in the list of allowed datasource hosts."), field="host")
     return host
 
 
@@ -40,7 +41,7 @@ def validate_port(port) -> None:
     if port in (None, ""):
         return
     if not isinstance(port, int) or not 0 < port < 65536:
-        raise RegistrationRefused("Enter a port between 1 and 65535.", field="port")
+        raise RegistrationRefused(_("Enter a port between 1 and 65535."), field="port")
 
 
 def sqlite_root() -> Path:
@@ -52,21 +53,21 @@ def check_sqlite_path_shape(relative: str) -> PurePosixPath:
     """Refuse absolute paths, `..`, URI syntax and odd characters before the file system is touched."""
     if not isinstance(relative, str) or not relative.strip():
         raise RegistrationRefused(
-            "Enter the SQLite file's path relative to the datasource folder.", field="sqlite_path"
+            _("Enter the SQLite file's path relative to the datasource folder."), field="sqlite_path"
         )
     if relative != relative.strip() or any(ch in relative for ch in ("\x00", "?", "#", "\\")) or len(relative) > 400:
-        raise RegistrationRefused("The SQLite path contains characters that are not allowed.", field="sqlite_path")
+        raise RegistrationRefused(_("The SQLite path contains characters that are not allowed."), field="sqlite_path")
     if relative.lower().startswith("file:") or ":" in relative:
         raise RegistrationRefused(
-            "URIs are not allowed; give a path relative to the datasource folder.", field="sqlite_path"
+            _("URIs are not allowed; give a path relative to the datasource folder."), field="sqlite_path"
         )
     if relative.startswith(("/", "~")) or PureWindowsPath(relative).is_absolute() or os.path.isabs(relative):
         raise RegistrationRefused(
-            "Absolute paths are not allowed; give a path relative to the datasource folder.", field="sqlite_path"
+            _("Absolute paths are not allowed; give a path relative to the datasource folder."), field="sqlite_path"
         )
     path = PurePosixPath(relative)
     if any(part in ("..", "") for part in path.parts) or ".." in relative.split("/"):
-        raise RegistrationRefused("'..' is not allowed in a SQLite path.", field="sqlite_path")
+        raise RegistrationRefused(_("'..' is not allowed in a SQLite path."), field="sqlite_path")
     return path
 
 
@@ -82,11 +83,11 @@ def resolve_sqlite_path(relative: str) -> Path:
     try:
         resolved = candidate.resolve(strict=True)
     except (FileNotFoundError, NotADirectoryError, RuntimeError, OSError):
-        raise DatasourceUnavailable("The SQLite file does not exist in the datasource folder.")
+        raise DatasourceUnavailable(_("The SQLite file does not exist in the datasource folder."))
     if not resolved.is_relative_to(root) or resolved == root:
-        raise RegistrationRefused("The SQLite path must stay inside the datasource folder.", field="sqlite_path")
+        raise RegistrationRefused(_("The SQLite path must stay inside the datasource folder."), field="sqlite_path")
     if not resolved.is_file():
-        raise DatasourceUnavailable("The SQLite file does not exist in the datasource folder.")
+        raise DatasourceUnavailable(_("The SQLite file does not exist in the datasource folder."))
     if _is_app_sqlite_file(resolved):
         raise RegistrationRefused(_APP_DB_MESSAGE, field="sqlite_path")
     return resolved
@@ -170,13 +171,13 @@ def check_datasource(datasource) -> Path | None:
     if datasource.engine == "sqlite":
         return resolve_sqlite_path(datasource.sqlite_path)
     if datasource.engine not in ("postgresql", "mysql"):
-        raise RegistrationRefused("Unknown database engine.")
+        raise RegistrationRefused(_("Unknown database engine."))
     validate_host(datasource.host, exempt=host_exempt(datasource))
     validate_port(datasource.port)
     if getattr(datasource, "schema", "") and not _SCHEMA_RE.match(datasource.schema):
-        raise RegistrationRefused("Enter a plain schema name.", field="schema")
+        raise RegistrationRefused(_("Enter a plain schema name."), field="schema")
     if not datasource.database:
-        raise RegistrationRefused("Enter the database name.", field="database")
+        raise RegistrationRefused(_("Enter the database name."), field="database")
     if is_app_database(datasource.engine, datasource.host, datasource.port, datasource.database):
         raise RegistrationRefused(_APP_DB_MESSAGE, field="database")
     return None

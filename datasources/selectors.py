@@ -1,6 +1,7 @@
 """Reads of datasources and their schema, always scoped to the requesting user."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 
 from datasources.models import Column, DataSource, Table
@@ -25,10 +26,10 @@ def datasource_get(*, user, pk) -> DataSource:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise NotFound("Datasource not found.")
+        raise NotFound(_("Datasource not found."))
     datasource = datasource_list(user=user).filter(pk=pk).first()
     if datasource is None:
-        raise NotFound("Datasource not found.")
+        raise NotFound(_("Datasource not found."))
     return datasource
 
 

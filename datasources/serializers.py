@@ -1,5 +1,6 @@
 """Input parsing and output shapes of the datasource API (no business logic here)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from chatAPI.links import link
@@ -115,7 +116,9 @@ class DataSourceUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "engine" in self.initial_data:
-            raise serializers.ValidationError({"engine": ["The engine cannot be changed; register a new datasource."]})
+            raise serializers.ValidationError(
+                {"engine": [_("The engine cannot be changed; register a new datasource.")]}
+            )
         return attrs
 
 

@@ -9,6 +9,8 @@ import psycopg2
 import pymysql
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from sqlalchemy import exc as sa_exc
 
@@ -36,17 +38,17 @@ def _normalise(datasource: DataSource) -> None:
 def _check_rules(datasource: DataSource) -> None:
     """Registration rules; a missing SQLite file is refused here rather than reported as unreachable."""
     if datasource.engine not in DataSource.Engine.values:
-        raise ValidationError({"engine": ["Choose sqlite, postgresql or mysql."]})
+        raise ValidationError({"engine": [_("Choose sqlite, postgresql or mysql.")]})
     if datasource.engine == DataSource.Engine.SQLITE and not datasource.sqlite_path:
-        raise ValidationError({"sqlite_path": ["This field is required for SQLite."]})
+        raise ValidationError({"sqlite_path": [_("This field is required for SQLite.")]})
     if datasource.engine != DataSource.Engine.SQLITE:
         missing = [f for f in ("host", "database") if not getattr(datasource, f)]
         if missing:
-            raise ValidationError({f: ["This field is required for this engine."] for f in missing})
+            raise ValidationError({f: [_("This field is required for this engine.")] for f in missing})
     try:
         check_datasource(datasource)
     except DatasourceUnavailable:
-        raise RegistrationRefused("The SQLite file does not exist in the datasource folder.", field="sqlite_path")
+        raise RegistrationRefused(_("The SQLite file does not exist in the datasource folder."), field="sqlite_path")
 
 
 def datasource_create(
@@ -87,7 +89,7 @@ def datasource_create(
 
 def _ensure_editable(datasource: DataSource, user) -> None:
     if datasource.is_demo or datasource.owner_id != getattr(user, "pk", None):
-        raise PermissionDenied("Demo datasources are shared and read-only.")
+        raise PermissionDenied(_("Demo datasources are shared and read-only."))
 
 
 def datasource_update(*, datasource: DataSource, user, **fields) -> DataSource:
@@ -155,7 +157,7 @@ def datasource_introspect(*, datasource: DataSource) -> DataSource:
 def datasource_introspect_for(*, datasource: DataSource, user) -> DataSource:
     """Introspect on a user's request: owners their own datasources, staff also the demo sets."""
     if datasource.is_demo and not getattr(user, "is_staff", False):
-        raise PermissionDenied("Only staff can re-read the schema of a shared demo datasource.")
+        raise PermissionDenied(_("Only staff can re-read the schema of a shared demo datasource."))
     if not datasource.is_demo and datasource.owner_id != getattr(user, "pk", None):
         raise PermissionDenied()
     return datasource_introspect(datasource=datasource)
@@ -188,19 +190,21 @@ def role_write_warnings(engine: str, raw) -> list[str]:
             row = cursor.fetchone() or (False, False, False, False)
         superuser, create_db, create_schema, write_tables = row
         if superuser:
-            warnings.append("This role is a superuser. Register a role that can only SELECT.")
+            warnings.append(gettext("This role is a superuser. Register a role that can only SELECT."))
         if write_tables:
-            warnings.append("This role can insert, update or delete rows in some tables. Use a SELECT-only role.")
+            warnings.append(
+                gettext("This role can insert, update or delete rows in some tables. Use a SELECT-only role.")
+            )
         if create_db or create_schema:
-            warnings.append("This role can create objects in the database. Use a SELECT-only role.")
+            warnings.append(gettext("This role can create objects in the database. Use a SELECT-only role."))
     elif engine == "mysql":
         with raw.cursor() as cursor:
             cursor.execute("SHOW GRANTS")
             privileges = _mysql_privileges(str(row[0]) for row in cursor.fetchall())
         if privileges & MYSQL_WRITE_PRIVILEGES:
-            warnings.append("This account can change data. Register an account that can only SELECT.")
+            warnings.append(gettext("This account can change data. Register an account that can only SELECT."))
         if "FILE" in privileges:
-            warnings.append("This account can read and write files on the database server (FILE). Revoke it.")
+            warnings.append(gettext("This account can read and write files on the database server (FILE). Revoke it."))
     return warnings
 
 
@@ -283,11 +287,13 @@ def schema_update_descriptions(*, datasource: DataSource, user, tables: list[dic
     for item in tables:
         table = stored.get(item["name"])
         if table is None:
-            errors.append(f"Unknown table {item['name']!r}.")
+            errors.append(gettext("Unknown table %(table)r.") % {"table": item["name"]})
             continue
         known = {c.name for c in table.columns.all()}
         errors += [
-            f"Unknown column {item['name']}.{c['name']!r}." for c in item.get("columns", []) if c["name"] not in known
+            gettext("Unknown column %(table)s.%(column)r.") % {"table": item["name"], "column": c["name"]}
+            for c in item.get("columns", [])
+            if c["name"] not in known
         ]
     if errors:
         raise ValidationError({"tables": errors})

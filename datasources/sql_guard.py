@@ -8,6 +8,8 @@ layer (read-only transactions, authorizer, timeouts) lives in `connectors`.
 """
 
 import sqlglot
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import SqlglotError
@@ -256,7 +258,7 @@ def dialect_for(engine: str) -> str:
     try:
         return DIALECTS[engine]
     except KeyError:
-        raise GuardRejected(f"Unknown SQL dialect {engine!r}.")
+        raise GuardRejected(gettext("Unknown SQL dialect %(engine)r.") % {"engine": engine})
 
 
 def _function_names(node: exp.Func) -> set[str]:
@@ -293,24 +295,29 @@ def _function_schema(node: exp.Func) -> str:
 def _walk_and_check(tree: exp.Expr, engine: str) -> None:
     for node in tree.walk():
         if isinstance(node, DENIED_NODES):
-            raise GuardRejected(f"Only read-only queries can run; {node.key.upper()} is not allowed.")
+            raise GuardRejected(
+                gettext("Only read-only queries can run; %(statement)s is not allowed.")
+                % {"statement": node.key.upper()}
+            )
         if isinstance(node, exp.Select) and (node.args.get("into") or node.args.get("locks")):
-            raise GuardRejected("Only read-only queries can run; SELECT ... INTO and locking clauses are not allowed.")
+            raise GuardRejected(
+                _("Only read-only queries can run; SELECT ... INTO and locking clauses are not allowed.")
+            )
         if isinstance(node, exp.Func):
             for name in _function_names(node):
                 if _is_denied_name(name, engine):
-                    raise GuardRejected(f"The function {name}() is not allowed.")
+                    raise GuardRejected(gettext("The function %(name)s() is not allowed.") % {"name": name})
             schema = _function_schema(node)
             if schema in DENIED_FUNCTION_SCHEMAS:
-                raise GuardRejected(f"Functions in the schema {schema} are not allowed.")
+                raise GuardRejected(gettext("Functions in the schema %(schema)s are not allowed.") % {"schema": schema})
         if isinstance(node, exp.Table):
             name = node.name.lower()
             qualified = f"{node.db.lower()}.{name}" if node.db else name
             denied = DENIED_TABLES[engine]
             if name in denied or qualified in denied or name.startswith(("pragma_", "sqlite_db")):
-                raise GuardRejected(f"The table {node.name} cannot be queried.")
+                raise GuardRejected(gettext("The table %(table)s cannot be queried.") % {"table": node.name})
         if isinstance(node, exp.Parameter | exp.Placeholder):
-            raise GuardRejected("Query parameters and placeholders are not allowed.")
+            raise GuardRejected(_("Query parameters and placeholders are not allowed."))
 
 
 def parse(sql: str, dialect: str) -> exp.Query:
@@ -318,24 +325,24 @@ def parse(sql: str, dialect: str) -> exp.Query:
     engine = dialect if dialect in DIALECTS else {v: k for k, v in DIALECTS.items()}.get(dialect, dialect)
     read = dialect_for(engine)
     if not isinstance(sql, str) or not sql.strip():
-        raise GuardRejected("The SQL is empty.")
+        raise GuardRejected(_("The SQL is empty."))
     if "\x00" in sql:
-        raise GuardRejected("The SQL contains a NUL character.")
+        raise GuardRejected(_("The SQL contains a NUL character."))
     try:
         statements = [s for s in sqlglot.parse(sql, read=read) if s is not None]
     except SqlglotError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        raise GuardRejected(f"The SQL could not be parsed: {first[:200]}")
+        raise GuardRejected(gettext("The SQL could not be parsed: %(reason)s") % {"reason": first[:200]})
     if not statements:
-        raise GuardRejected("The SQL contains no statement.")
+        raise GuardRejected(_("The SQL contains no statement."))
     if len(statements) > 1:
-        raise GuardRejected("Only one statement can run at a time.")
+        raise GuardRejected(_("Only one statement can run at a time."))
     tree = statements[0]
     root = tree.this if isinstance(tree, exp.Subquery) else tree
     while isinstance(root, exp.Subquery):
         root = root.this
     if isinstance(tree, exp.Command) or not isinstance(root, exp.Select | exp.SetOperation):
-        raise GuardRejected("Only a SELECT query (with optional WITH, UNION, INTERSECT or EXCEPT) can run.")
+        raise GuardRejected(_("Only a SELECT query (with optional WITH, UNION, INTERSECT or EXCEPT) can run."))
     _walk_and_check(tree, engine)
     return root
 
@@ -352,7 +359,9 @@ def _generate(tree: exp.Expr, dialect: str) -> str:
     try:
         return tree.sql(dialect=write, comments=False)
     except SqlglotError as exc:
-        raise GuardRejected(f"The SQL could not be regenerated: {str(exc).splitlines()[0][:200]}")
+        raise GuardRejected(
+            gettext("The SQL could not be regenerated: %(reason)s") % {"reason": str(exc).splitlines()[0][:200]}
+        )
 
 
 def apply_row_cap(sql: str, dialect: str, limit: int) -> str:
