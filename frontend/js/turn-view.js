@@ -176,10 +176,33 @@ export class TurnView {
       head.append(button);
     }
     const section = el("section", { class: "result", "aria-label": t("turn.result") }, head);
+    if (!rows.length) {
+      section.append(el("p", { class: "muted small" }, t("turn.noRows")));
+      return section;
+    }
+    const table = resultTable(result.columns, rows);
     const spec = chartSpec(result.columns, rows);
-    if (spec) section.append(renderChart(spec));
-    if (rows.length) section.append(resultTable(result.columns, rows));
-    else section.append(el("p", { class: "muted small" }, t("turn.noRows")));
+    if (!spec) {
+      section.append(table);
+      return section;
+    }
+    // A chartable result opens on the chart that suits it; the other charts and the table are one click away.
+    const slot = el("div", { class: "chart-slot" });
+    const tableSlot = el("div", { class: "table-slot" }, table);
+    const buttons = [...spec.kinds, "table"].map((kind) => el("button", {
+      type: "button", class: "view-option", dataset: { view: kind }, "aria-pressed": "false",
+      onclick: () => show(kind),
+    }, t(`chart.kind.${kind}`)));
+    const show = (kind) => {
+      for (const button of buttons) button.setAttribute("aria-pressed", String(button.dataset.view === kind));
+      tableSlot.hidden = kind !== "table";
+      slot.hidden = kind === "table";
+      if (kind !== "table") replace(slot, renderChart(spec, kind));
+      section.dataset.view = kind;
+    };
+    head.append(el("div", { class: "view-switch", role: "group", "aria-label": t("chart.viewAs") }, buttons));
+    section.append(slot, tableSlot);
+    show(spec.preferred);
     return section;
   }
 }

@@ -48,7 +48,8 @@ def run_i18n(node):
             f"const languages = {json.dumps(languages or [])};"
             "Object.defineProperty(globalThis, 'navigator', { value: { languages }, configurable: true });"
             "globalThis.console.warn = () => {};"
-            f"const i18n = await import({json.dumps((FRONTEND / 'js' / 'i18n.js').as_uri())});"
+            f"const i18nUrl = {json.dumps((FRONTEND / 'js' / 'i18n.js').as_uri())};"
+            "const i18n = await import(i18nUrl);"
             "const result = await (async () => {" + body + "})();"
             "process.stdout.write(JSON.stringify(result));"
         )

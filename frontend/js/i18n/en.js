@@ -197,6 +197,21 @@ export default {
   "turn.csvName": "chatapi-answer-{id}.csv",
   "turn.noRows": "The query returned no rows.",
 
+  // --- charts --------------------------------------------------------------------------------
+  "chart.viewAs": "Show as",
+  "chart.kind.bar": "Bar chart",
+  "chart.kind.line": "Line chart",
+  "chart.kind.pie": "Pie chart",
+  "chart.kind.table": "Table",
+  "chart.title.bar": "{series} by {label}",
+  "chart.title.line": "{series} over {label}",
+  "chart.title.pie": "Share of {series} by {label}",
+  "chart.extremes": "{series}: highest {maxLabel} ({max}), lowest {minLabel} ({min}).",
+  "chart.range": "From {first} to {last}.",
+  "chart.pieSummary": "Largest share: {label} ({share}); smallest: {smallest} ({smallShare}).",
+  "chart.firstRows": "Showing the first {shown} of {count} rows.",
+  "chart.ownScales": "Each series has its own scale.",
+
   // --- history page ----------------------------------------------------------------------------
   "history.pageTitle": "History",
   "history.title": "History",

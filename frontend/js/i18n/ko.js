@@ -196,6 +196,21 @@ export default {
   "turn.csvName": "chatapi-answer-{id}.csv",
   "turn.noRows": "쿼리 결과가 없습니다.",
 
+  // --- 차트 ------------------------------------------------------------------------------
+  "chart.viewAs": "보기 방식",
+  "chart.kind.bar": "막대 그래프",
+  "chart.kind.line": "선 그래프",
+  "chart.kind.pie": "원 그래프",
+  "chart.kind.table": "표",
+  "chart.title.bar": "{label}별 {series}",
+  "chart.title.line": "{label}에 따른 {series}",
+  "chart.title.pie": "{label}별 {series} 비중",
+  "chart.extremes": "{series}: 가장 높은 값은 {maxLabel}({max}), 가장 낮은 값은 {minLabel}({min})입니다.",
+  "chart.range": "{first}부터 {last}까지입니다.",
+  "chart.pieSummary": "가장 큰 비중은 {label}({share}), 가장 작은 비중은 {smallest}({smallShare})입니다.",
+  "chart.firstRows": "전체 {count}행 중 처음 {shown}행을 보여 줍니다.",
+  "chart.ownScales": "계열마다 눈금이 따로 있습니다.",
+
   // --- 기록 화면 -------------------------------------------------------------------------
   "history.pageTitle": "기록",
   "history.title": "기록",
