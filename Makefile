@@ -35,9 +35,15 @@ bench: install
 test: install
 	scripts/with-postgres.sh scripts/with-mariadb.sh $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+# The site's JavaScript linter (ESLint, pinned in package-lock.json; node_modules is not committed).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint --max-warnings=0 frontend eslint.config.js
 
 format: install
 	$(BIN)/ruff format .

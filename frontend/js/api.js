@@ -159,6 +159,7 @@ export async function request(path, { method = "GET", body, headers = {}, auth =
     const h = { Accept: "application/json", "Accept-Language": locale(), ...headers };
     if (body !== undefined) h["Content-Type"] = "application/json";
     const access = tokens.access;
+    // eslint-disable-next-line no-restricted-syntax -- the HTTP auth scheme, not text for people
     if (auth && access) h.Authorization = `Bearer ${access}`;
     try {
       return { response: await fetch(apiUrl(path), { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), signal }), access };
@@ -168,7 +169,9 @@ export async function request(path, { method = "GET", body, headers = {}, auth =
     }
   };
 
-  let { response, access } = await send();
+  const sent = await send();
+  const access = sent.access;
+  let response = sent.response;
   if (response.status === 401 && auth) {
     let renewed = false;
     if (tokens.access && tokens.access !== access) renewed = true; // another request already refreshed

@@ -22,6 +22,7 @@ function applyAttrs(node, attrs) {
     } else if (value === true) {
       node.setAttribute(key, "");
     } else {
+      // eslint-disable-next-line no-restricted-syntax -- a programming error for developers, never shown to users
       if (key === "style") throw new Error("Inline styles are not allowed; use a class.");
       node.setAttribute(key, String(value));
     }
@@ -67,6 +68,7 @@ export function replace(node, ...children) {
 /** Shortcut for document.querySelector that fails loudly when the page skeleton is wrong. */
 export function $(selector, root = document) {
   const node = root.querySelector(selector);
+  // eslint-disable-next-line no-restricted-syntax -- a programming error for developers, never shown to users
   if (!node) throw new Error(`Missing element ${selector}`);
   return node;
 }
