@@ -357,7 +357,7 @@ export function renderChart(spec, kind = spec.preferred) {
   const caption = el("figcaption", { class: "chart-caption", id },
     el("span", { class: "chart-title" }, chartTitle(spec, kind)),
     el("span", { class: "chart-summary" }, [summary, ...notes].filter(Boolean).join(" ")));
-  const figure = el("figure", { class: ["chart", `chart-${kind}`], dataset: { kind } }, caption, legend(spec, kind), holder);
+  const figure = el("figure", { class: ["chart", `chart-kind-${kind}`], dataset: { kind } }, caption, legend(spec, kind), holder);
   const label = `${chartTitle(spec, kind)}. ${summary}`;
   let lastWidth = 0;
   const draw = () => replaceChart(holder, DRAW[kind](holder, spec, label));

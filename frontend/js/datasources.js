@@ -120,6 +120,8 @@ async function openSchema(ds) {
   try {
     const schema = await api.get(linkTo(ds, "schema"));
     showSchema(schemaBox, ds, schema);
+    // Keyboard and screen-reader users land on the schema they opened, not back in the list.
+    schemaBox.querySelector("#schema-title")?.focus();
   } catch (error) {
     const body = el("div", { class: "card-body" });
     replace(schemaBox, body);

@@ -15,7 +15,7 @@ export function showSchema(container, ds, schema) {
 
   const head = el("div", { class: "schema-head" },
     el("div", null,
-      el("h2", { id: "schema-title" }, t("schema.title", { name: ds.name })),
+      el("h2", { id: "schema-title", tabindex: "-1" }, t("schema.title", { name: ds.name })),
       el("p", { class: "muted small" }, tables.length
         ? t("schema.summary", { tables: formatCount(tables.length, "table"), hint: editable ? t("schema.editableHint") : t("schema.readOnlyHint") })
         : "")),

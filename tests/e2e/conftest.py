@@ -153,8 +153,8 @@ class Shots:
         return path
 
 
-def _open_page(browser, request, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Seoul", reduced_motion="reduce")
+def _open_page(browser, request, viewport, locale="en-US"):
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Seoul", reduced_motion="reduce")
     context.set_default_timeout(15_000)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
@@ -177,6 +177,30 @@ def _open_page(browser, request, viewport):
 def page(browser, site, request):
     """A fresh desktop-sized context and page; fails the test on script errors or CSP violations."""
     context, page = _open_page(browser, request, DESKTOP)
+    yield page
+    try:
+        page.shots("final")
+    finally:
+        context.close()
+    assert not page.problems, page.problems
+
+
+@pytest.fixture
+def ko_page(browser, site, request):
+    """Like `page`, in a browser whose language is Korean (`navigator.languages` starts with ko-KR)."""
+    context, page = _open_page(browser, request, DESKTOP, locale="ko-KR")
+    yield page
+    try:
+        page.shots("final")
+    finally:
+        context.close()
+    assert not page.problems, page.problems
+
+
+@pytest.fixture
+def ko_phone_page(browser, site, request):
+    """Like `ko_page`, at a phone's viewport."""
+    context, page = _open_page(browser, request, PHONE, locale="ko-KR")
     yield page
     try:
         page.shots("final")
