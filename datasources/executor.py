@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from datasources import connectors, sql_guard
+from datasources import engines, sql_guard
 
 # A text value longer than this is cut (and ends in "…"): one cell must not fill the whole byte budget.
 VALUE_MAX_CHARS = 64 * 1024
@@ -115,7 +115,7 @@ def execute(
     checked = sql_guard.check(sql, datasource.engine)
     capped = sql_guard.apply_row_cap(checked, datasource.engine, max_rows + 1)
     started = time.monotonic()
-    with connectors.stream_query(datasource, capped, timeout=timeout) as (names, raw_rows):
+    with engines.stream_query(datasource, capped, timeout=timeout) as (names, raw_rows):
         columns = [safe_text(str(name)) for name in names]
         rows, truncated = _collect(raw_rows, max_rows=max_rows, max_bytes=max_bytes - _json_size(columns))
     elapsed_ms = int((time.monotonic() - started) * 1000)

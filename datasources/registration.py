@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from django.conf import settings
 from django.db import connections
 
+from datasources import engines
 from datasources.errors import DatasourceUnavailable, RegistrationRefused
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$")
@@ -139,10 +140,10 @@ def _addresses(host: str) -> set[str]:
 
 def is_app_database(engine: str, host: str, port: int | None, database: str) -> bool:
     """True when host/port/database name the app's own (network) database."""
-    families = {"postgresql": ("postgresql", 5432), "mysql": ("mysql", 3306)}
-    if engine not in families:
+    known = engines.ENGINES.get(engine)
+    if known is None or not known.network:
         return False
-    family, default_port = families[engine]
+    family, default_port = known.django_backend, known.default_port
     for config in _app_database_dicts():
         if family not in str(config.get("ENGINE", "")):
             continue
@@ -167,10 +168,8 @@ def host_exempt(datasource) -> bool:
 
 def check_datasource(datasource) -> Path | None:
     """Apply every registration rule to `datasource`; returns the resolved SQLite file when there is one."""
-    if datasource.engine == "sqlite":
+    if not engines.get(datasource.engine).network:
         return resolve_sqlite_path(datasource.sqlite_path)
-    if datasource.engine not in ("postgresql", "mysql"):
-        raise RegistrationRefused("Unknown database engine.")
     validate_host(datasource.host, exempt=host_exempt(datasource))
     validate_port(datasource.port)
     if getattr(datasource, "schema", "") and not _SCHEMA_RE.match(datasource.schema):

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from sqlalchemy.engine import make_url
 
-from datasources import crypto, registration
+from datasources import crypto, engines, registration
 from datasources.demo.generate import generate
 from datasources.demo.specs import DEMO_SPECS, DemoSpec
 from datasources.errors import RegistrationRefused
 from datasources.models import Column, DataSource, Table
-from datasources.services import datasource_introspect, role_write_warnings
+from datasources.services import datasource_introspect
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def seed_postgres(
                 )
             )
         if not reader_url:
-            for warning in role_write_warnings("postgresql", conn):
+            for warning in engines.get("postgresql").write_warnings(conn):
                 log(f"warning: the demo sets are asked as {parsed.username}: {warning} (see --reader-url)")
     finally:
         conn.close()

@@ -219,7 +219,7 @@ def test_nul_characters_in_column_names_are_replaced(shop, monkeypatch):
     def stream(datasource, sql, *, timeout=None):
         yield ["id\x00", "name"], iter([(1, "A\x00")])
 
-    monkeypatch.setattr(executor.connectors, "stream_query", stream)
+    monkeypatch.setattr(executor.engines, "stream_query", stream)
     result = executor.execute(shop, "SELECT id, name FROM customers")
     assert result.columns == ["id\ufffd", "name"] and result.rows == [[1, "A\ufffd"]]
 
