@@ -25,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from datasources.engines.base import Engine
+from datasources.engines.base import Budget, Engine, RowStream
 from datasources.errors import DatasourceUnavailable, RegistrationRefused
 
 _MODULES = ("sqlite", "postgresql", "mysql")
@@ -90,19 +90,25 @@ def connect(datasource, *, timeout: float | None = None, introspection: bool = F
 
 
 @contextmanager
-def stream_query(datasource, sql: str, *, timeout: float | None = None) -> Iterator[tuple[list[str], Iterator[tuple]]]:
+def stream_query(
+    datasource, sql: str, *, timeout: float | None = None, budget: Budget | None = None
+) -> Iterator[tuple[list[str], RowStream]]:
     """Run one statement read-only; yield (column names, an iterator that fetches the rows as they are read).
 
     This is the engine layer alone: it does NOT run the SQL guard. Everything else
     calls `executor.execute()`, which guards first and then calls this. Leaving the
-    `with` early fetches no more rows.
+    `with` early fetches no more rows and stops the statement. The statement's work
+    ends within `timeout` (plus a short grace), and at most `budget` (default: the
+    settings' `RESULT_MAX_BYTES` and `RESULT_MAX_COLUMNS`) reaches this process;
+    the rows' `cut` says when the engine stopped at the byte budget.
     """
     from datasources.registration import check_datasource
 
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     engine = get(datasource.engine)
     checked = check_datasource(datasource)
-    with engine.stream(datasource, sql, timeout=timeout, checked=checked) as (columns, rows):
+    budget = budget or Budget.from_settings()
+    with engine.stream(datasource, sql, timeout=timeout, budget=budget, checked=checked) as (columns, rows):
         yield columns, rows
 
 

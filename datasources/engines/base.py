@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.utils.translation import gettext
 
 from datasources import crypto
 from datasources.errors import DatasourceError, DatasourceUnavailable
@@ -44,6 +47,87 @@ def password(datasource) -> str:
         # The key changed since the password was stored; say only that the database is unreachable.
         logger.warning("Stored password of datasource %s cannot be decrypted with the current key.", datasource.pk)
         raise DatasourceUnavailable()
+
+
+# A text value longer than this is cut (and ends in "…"): one cell must not fill the whole byte budget.
+VALUE_MAX_CHARS = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one result may hold: bytes of values, columns, and characters per text value.
+
+    Engines apply it before a row is built in the app's process: columns are counted
+    before the first fetch, each value is capped to its column's share of the bytes,
+    and no more than `max_bytes` of values are fetched in all.
+    """
+
+    max_bytes: int
+    max_columns: int
+    value_max_chars: int = VALUE_MAX_CHARS
+
+    @classmethod
+    def from_settings(cls, max_bytes: int | None = None) -> Budget:
+        """The budget `RESULT_MAX_BYTES` and `RESULT_MAX_COLUMNS` set (or `max_bytes`)."""
+        return cls(
+            max_bytes=int(max_bytes or settings.RESULT_MAX_BYTES),
+            max_columns=int(settings.RESULT_MAX_COLUMNS),
+        )
+
+    def column_share(self, columns: int) -> int:
+        """Bytes one value of a result with `columns` columns may take."""
+        return max(1024, self.max_bytes // max(1, columns))
+
+    def value_chars(self, columns: int) -> int:
+        """Characters of text one value may keep (UTF-8 takes up to 4 bytes per character)."""
+        return max(256, min(self.value_max_chars, self.column_share(columns) // 4))
+
+
+class Blob:
+    """A binary value known by its size only: results show "<N bytes>", so its bytes need not be fetched."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Blob) and other.size == self.size
+
+    def __repr__(self) -> str:
+        return f"Blob({self.size})"
+
+
+class RowStream:
+    """An iterator of raw rows that knows whether the engine stopped early to keep the byte budget (`cut`)."""
+
+    def __init__(self, rows: Iterator[tuple]):
+        self._rows = iter(rows)
+        self.cut = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple:
+        return next(self._rows)
+
+    def close(self) -> None:
+        close = getattr(self._rows, "close", None)
+        if close:
+            close()
+
+
+def too_many_columns(count: int, max_columns: int) -> DatasourceError:
+    """The error for a result wider than the budget allows."""
+    from datasources.errors import QueryFailed
+
+    return QueryFailed(
+        gettext("The result has %(count)d columns; at most %(max)d can be returned. Select fewer columns.")
+        % {"count": count, "max": max_columns}
+    )
 
 
 class Engine:
@@ -84,9 +168,13 @@ class Engine:
         raise NotImplementedError
 
     def stream(
-        self, datasource, sql: str, *, timeout: float, checked=None
-    ) -> AbstractContextManager[tuple[list[str], Iterator[tuple]]]:
-        """Run one statement read-only; a context yielding (column names, an iterator of raw rows)."""
+        self, datasource, sql: str, *, timeout: float, budget: Budget, checked=None
+    ) -> AbstractContextManager[tuple[list[str], RowStream]]:
+        """Run one statement read-only; a context yielding (column names, a `RowStream` of raw rows).
+
+        The statement's work ends within `timeout` seconds (plus a short grace to stop it),
+        and no more than `budget` reaches the app's process.
+        """
         raise NotImplementedError
 
     def translate_error(self, raw, exc: BaseException) -> DatasourceError:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -14,7 +16,17 @@ from pymysql.constants import FIELD_TYPE
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 
-from datasources.engines.base import READ_ONLY_REFUSAL, Engine, first_line, password, timeout_ms
+from datasources.engines.base import (
+    READ_ONLY_REFUSAL,
+    Blob,
+    Budget,
+    Engine,
+    RowStream,
+    first_line,
+    password,
+    timeout_ms,
+    too_many_columns,
+)
 from datasources.errors import DatasourceError, DatasourceUnavailable, GuardRejected, QueryFailed, QueryTimeout
 
 
@@ -28,6 +40,19 @@ def _mysql_bit(data: bytes) -> int:
 MYSQL_CONVERSIONS = {**pymysql.converters.conversions, FIELD_TYPE.TIME: str, FIELD_TYPE.BIT: _mysql_bit}
 
 _TIMEOUT_CODES = {3024, 1969, 1317}
+_BINARY_CHARSET = 63
+# Strings and blobs (text or binary by their character set).
+_STRING_TYPES = {
+    FIELD_TYPE.VARCHAR,
+    FIELD_TYPE.VAR_STRING,
+    FIELD_TYPE.STRING,
+    FIELD_TYPE.TINY_BLOB,
+    FIELD_TYPE.MEDIUM_BLOB,
+    FIELD_TYPE.LONG_BLOB,
+    FIELD_TYPE.BLOB,
+}
+# How long past the deadline the statement is killed from another connection.
+KILL_GRACE_SECONDS = 0.5
 _READ_ONLY_CODES = {1792, 1290, 1142}
 _GONE_CODES = {2003, 2006, 2013, 2055}
 # LOAD DATA LOCAL without the client's consent: MySQL 5.x, MariaDB, MySQL 8.
@@ -97,6 +122,25 @@ def mysql_session_statements(timeout: float) -> list[tuple[str, ...]]:
         (f"SET SESSION max_execution_time = {ms}", f"SET SESSION max_statement_time = {ms / 1000:.3f}"),
         ("SET SESSION transaction_read_only = 1", "SET SESSION tx_read_only = 1"),
     ]
+
+
+def _row_size(row) -> int:
+    """What a fetched row costs in bytes, roughly: strings by length, anything else 16."""
+    return 16 + sum(len(v) if isinstance(v, str | bytes) else 16 for v in row)
+
+
+def _time_left(raw, deadline: float) -> None:
+    """Give the next statement only the time the query has left (the probe used some)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise QueryTimeout()
+    for statement in mysql_session_statements(left)[0]:
+        try:
+            with raw.cursor() as setup:
+                setup.execute(statement)
+            return
+        except pymysql.Error:
+            continue
 
 
 def _abandon_result(raw, cursor) -> bool:
@@ -217,40 +261,116 @@ class MySQLEngine(Engine):
         except pymysql.Error as exc:
             raise self.translate_error(raw, exc)
 
-    def _rows(self, raw, cursor) -> Iterator[tuple]:
+    def _capped(self, raw, sql: str, budget: Budget) -> tuple[str, list[bool]]:
+        """`sql` wrapped so that the server caps every long value to its column's share of `budget`.
+
+        The probe reads only the result's shape (LIMIT 0). Returns the wrapped SQL and, per
+        column, whether it comes back as a size only (binary strings). A result whose columns
+        cannot be wrapped (two columns of one name) runs as it is: each row is then bounded
+        by the server's `max_allowed_packet` and the whole result by the budget, counted here.
+        """
+        with raw.cursor() as probe:
+            try:
+                probe.execute(f"SELECT * FROM ({sql}) AS chatapi_probe LIMIT 0")  # noqa: S608 - guarded SQL
+            except pymysql.Error as exc:
+                if exc.args and exc.args[0] in _TIMEOUT_CODES | _GONE_CODES:
+                    raise
+                # Two columns of one name, or not a plain query (nothing the guard lets through): it runs
+                # as it is, without multi-statements, in the read-only session, with the budget counted here.
+                return sql, []
+            fields = list(probe._result.fields if probe._result else ())
+        if len(fields) > budget.max_columns:
+            raise too_many_columns(len(fields), budget.max_columns)
+        share = budget.column_share(len(fields))
+        chars = budget.value_chars(len(fields)) + 1  # one past the cut, so the executor marks it
+        values, blobs = [], []
+        for field in fields:
+            ref = f"chatapi_capped.{self.quote(field.name)}"
+            binary = field.charsetnr == _BINARY_CHARSET
+            if field.type_code in _STRING_TYPES and not binary:
+                value = f"LEFT({ref}, {chars})"
+            elif field.type_code in _STRING_TYPES or field.type_code == FIELD_TYPE.GEOMETRY:
+                value = f"LENGTH({ref})"  # shown as "<N bytes>": the bytes need not cross
+            elif field.type_code == FIELD_TYPE.JSON:
+                value = f"CASE WHEN LENGTH({ref}) > {share} THEN NULL ELSE {ref} END"
+            else:
+                value = ref  # numbers, dates, times, bits: a few bytes each
+            blobs.append(value.startswith("LENGTH("))
+            values.append(f"{value} AS {self.quote(field.name)}")
+        return f"SELECT {', '.join(values)} FROM ({sql}) AS chatapi_capped", blobs  # noqa: S608
+
+    def _rows(self, raw, cursor, budget: Budget, blobs: list[bool], stream: RowStream) -> Iterator[tuple]:
         # Unbuffered rows cost no round trip: one at a time keeps only one in memory.
+        left = budget.max_bytes
         while True:
             with self._errors(raw):
                 row = cursor.fetchone()
             if row is None:
                 return
+            if blobs:
+                row = tuple(Blob(v) if blob and v is not None else v for v, blob in zip(row, blobs, strict=True))
+            left -= _row_size(row)
+            if left < 0:
+                stream.cut = True  # the rest is left unread; the connection is closed under it
+                return
             yield row
 
     @contextmanager
-    def stream(self, datasource, sql: str, *, timeout: float, checked=None) -> Iterator[tuple[list[str], Iterator]]:
+    def stream(
+        self, datasource, sql: str, *, timeout: float, budget: Budget, checked=None
+    ) -> Iterator[tuple[list[str], RowStream]]:
         raw = self.open(datasource, timeout=timeout, checked=checked)
+        deadline = time.monotonic() + timeout
+        # Kills the statement from another connection at the deadline, should max_statement_time not fire.
+        watchdog = threading.Timer(timeout + KILL_GRACE_SECONDS, self._kill, args=(datasource, checked, raw))
+        watchdog.daemon = True
+        watchdog.start()
         closed = False
         try:
             with self._errors(raw):
                 with raw.cursor() as setup:
                     setup.execute("START TRANSACTION READ ONLY")
+                capped, blobs = self._capped(raw, sql, budget)
+                _time_left(raw, deadline)
                 # Unbuffered: rows are read off the socket as they are fetched.
                 cursor = raw.cursor(pymysql.cursors.SSCursor)
-                cursor.execute(sql)
-            rows = self._rows(raw, cursor)
+                cursor.execute(capped)
+            names = [d[0] for d in cursor.description or ()]
+            if len(names) > budget.max_columns:
+                raise too_many_columns(len(names), budget.max_columns)
+            stream = RowStream(())
+            rows = self._rows(raw, cursor, budget, blobs, stream)
+            stream._rows = rows
             try:
-                yield [d[0] for d in cursor.description or ()], rows
+                yield names, stream
             finally:
                 rows.close()
                 closed = _abandon_result(raw, cursor)
                 with suppress(pymysql.Error):
                     cursor.close()
         finally:
+            watchdog.cancel()
             if not closed:
                 with suppress(pymysql.Error):
                     raw.rollback()
             with suppress(pymysql.Error):
                 raw.close()
+
+    def _kill(self, datasource, checked, raw) -> None:
+        """Stop what `raw` runs, from a connection of its own (an account may always kill its own queries)."""
+        try:
+            thread_id = raw.thread_id()
+            killer = self.open(datasource, timeout=5, checked=checked)
+        except (DatasourceError, pymysql.Error, AttributeError):
+            return
+        try:
+            with killer.cursor() as cursor:
+                cursor.execute(f"KILL QUERY {int(thread_id)}")
+        except pymysql.Error:
+            pass
+        finally:
+            with suppress(pymysql.Error):
+                killer.close()
 
     def server_version(self, raw) -> str:
         with raw.cursor() as cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,8 +14,17 @@ import psycopg2.errors
 import psycopg2.extensions
 from django.conf import settings
 
-from datasources.engines.base import READ_ONLY_REFUSAL, Engine, first_line, password, timeout_ms
-from datasources.engines.sqlite import SQLITE_MAX_VALUE_BYTES
+from datasources.engines.base import (
+    READ_ONLY_REFUSAL,
+    Blob,
+    Budget,
+    Engine,
+    RowStream,
+    first_line,
+    password,
+    timeout_ms,
+    too_many_columns,
+)
 from datasources.errors import DatasourceError, DatasourceUnavailable, GuardRejected, QueryFailed, QueryTimeout
 
 # A path under /dev/null can never exist: libpq looks for it, finds nothing and says nothing.
@@ -26,12 +36,19 @@ PG_FETCH_TARGET_BYTES = 1024 * 1024
 PG_FETCH_MAX_ROWS = 500
 
 # A PostgreSQL value may be up to 1 GB, and libpq receives each one whole before anything can cut it:
-# the server cuts long text (one character past what the executor keeps, so it marks the cut) and
-# leaves out any other value over the byte limit (SQLite's limit) before sending it.
-PG_TEXT_MAX_CHARS = 64 * 1024 + 1
-PG_VALUE_MAX_BYTES = SQLITE_MAX_VALUE_BYTES
+# the server cuts long text to the characters the executor keeps for its column (plus one, so the
+# cut is marked), leaves out any other value over its column's share of the byte budget, sends
+# bytea as its size, and stops sending rows one past the budget.
 # text, varchar and name (type OIDs); not char(n), whose padding a cast to text would strip.
 _PG_TEXT_TYPES = {25, 1043, 19}
+_PG_BYTEA = 17
+# What a row costs besides its values, in the running total the server keeps.
+ROW_OVERHEAD_BYTES = 16
+# How long past the deadline the client waits before cancelling the statement itself.
+KILL_GRACE_SECONDS = 0.5
+# The server reads string literals as the guard's parser (sqlglot) does: a backslash is an ordinary
+# character in '...', and never quotes a quote. A role or database set otherwise is overridden.
+PARSE_SETTINGS = {"standard_conforming_strings": "on", "backslash_quote": "off"}
 
 _WRITE_CHECK = """
 SELECT r.rolsuper,
@@ -56,7 +73,8 @@ def postgres_connect_kwargs(datasource, *, timeout: float, host: str | None = No
     ms = timeout_ms(timeout)
     options = (
         f"-c default_transaction_read_only=on -c statement_timeout={ms} "
-        f"-c idle_in_transaction_session_timeout={ms + 5000}"
+        f"-c idle_in_transaction_session_timeout={ms + 5000} "
+        + " ".join(f"-c {name}={value}" for name, value in PARSE_SETTINGS.items())
     )
     if getattr(datasource, "schema", ""):
         options += f" -c search_path={datasource.schema}"
@@ -248,34 +266,49 @@ class PostgreSQLEngine(Engine):
         except psycopg2.Error as exc:
             raise self.translate_error(raw, exc)
 
-    def _capped(self, raw, sql: str) -> str:
-        """`sql` wrapped so that the server caps every value it returns; `sql` as it is when it cannot be wrapped."""
+    def _capped(self, raw, sql: str, budget: Budget) -> tuple[str, list[bool]]:
+        """`sql` wrapped so that the server caps every value and the whole result to `budget`.
+
+        The probe reads only the result's shape (LIMIT 0). SQL that fails it never runs
+        raw: its error is the query's error. Returns the wrapped SQL and, per column,
+        whether it comes back as a size only (bytea).
+        """
         with raw.cursor() as probe:
-            probe.execute("SAVEPOINT chatapi_probe")
-            try:
-                # Only the result's shape: LIMIT 0 reads no rows.
-                probe.execute(f"SELECT * FROM ({sql}) AS chatapi_probe LIMIT 0")  # noqa: S608 - guarded SQL
-            except psycopg2.errors.QueryCanceled:
-                raise
-            except psycopg2.Error:
-                # Not a plain query (nothing the guard lets through): it runs as it is, under the engine's layers.
-                probe.execute("ROLLBACK TO SAVEPOINT chatapi_probe")
-                return sql
+            # Only the result's shape: LIMIT 0 reads no rows.
+            probe.execute(f"SELECT * FROM ({sql}) AS chatapi_probe LIMIT 0")  # noqa: S608 - guarded SQL
             columns = probe.description or ()
-            probe.execute("RELEASE SAVEPOINT chatapi_probe")
-            if not columns:
-                return sql
+            if len(columns) > budget.max_columns:
+                raise too_many_columns(len(columns), budget.max_columns)
             ident = psycopg2.extensions.quote_ident
             aliases = [f"c{index}" for index in range(len(columns))]
-            values = []
+            share = budget.column_share(len(columns))
+            chars = budget.value_chars(len(columns)) + 1  # one past the cut, so the executor marks it
+            values, sizes, blobs = [], [], []
             for alias, column in zip(aliases, columns, strict=True):
                 ref = f"chatapi_capped.{alias}"
                 if column.type_code in _PG_TEXT_TYPES:
-                    value = f"left({ref}::text, {PG_TEXT_MAX_CHARS})"
+                    value = f"left({ref}::text, {chars})"
+                elif column.type_code == _PG_BYTEA:
+                    value = f"octet_length({ref})"  # shown as "<N bytes>": the bytes need not cross
                 else:
-                    value = f"CASE WHEN pg_column_size({ref}) > {PG_VALUE_MAX_BYTES} THEN NULL ELSE {ref} END"
-                values.append(f"{value} AS {ident(column.name, probe)}")
-        return f"SELECT {', '.join(values)} FROM ({sql}) AS chatapi_capped({', '.join(aliases)})"  # noqa: S608
+                    value = f"CASE WHEN octet_length({ref}::text) > {share} THEN NULL ELSE {ref} END"
+                blobs.append(column.type_code == _PG_BYTEA)
+                values.append(f"{value} AS {alias}")
+                sizes.append(f"coalesce(octet_length({alias}::text), 0)")
+            names = ", ".join(
+                f"{alias} AS {ident(column.name, probe)}" for alias, column in zip(aliases, columns, strict=True)
+            )
+        size = " + ".join([str(ROW_OVERHEAD_BYTES), *sizes])
+        # A running total of the bytes sent: the server stops sending one row past the budget.
+        return (
+            f"SELECT {names}, chatapi_used > {budget.max_bytes} AS chatapi_over FROM ("  # noqa: S608
+            f"SELECT *, sum(chatapi_size) OVER (ROWS UNBOUNDED PRECEDING) AS chatapi_used FROM ("
+            f"SELECT *, {size} AS chatapi_size FROM ("
+            f"SELECT {', '.join(values)} FROM ({sql}) AS chatapi_capped({', '.join(aliases)})"
+            f") AS chatapi_sized) AS chatapi_summed) AS chatapi_counted "
+            f"WHERE chatapi_used - chatapi_size <= {budget.max_bytes}",
+            blobs,
+        )
 
     @staticmethod
     def _time_left(raw, deadline: float) -> None:
@@ -286,7 +319,7 @@ class PostgreSQLEngine(Engine):
         with raw.cursor() as setup:
             setup.execute(f"SET LOCAL statement_timeout = {timeout_ms(left)}")
 
-    def _rows(self, raw, cursor, deadline: float) -> Iterator[tuple]:
+    def _rows(self, raw, cursor, deadline: float, blobs: list[bool], stream: RowStream) -> Iterator[tuple]:
         """Yield the cursor's rows, never holding more than one chunk of them, until `deadline`."""
         size = 1
         while True:
@@ -295,13 +328,23 @@ class PostgreSQLEngine(Engine):
                 chunk = cursor.fetchmany(size)
             if not chunk:
                 return
-            yield from chunk
+            for row in chunk:
+                *values, over = row
+                if over:
+                    stream.cut = True
+                yield tuple(Blob(v) if blob and v is not None else v for v, blob in zip(values, blobs, strict=True))
             widest = max(_raw_size(row) for row in chunk)
             size = max(1, min(PG_FETCH_MAX_ROWS, PG_FETCH_TARGET_BYTES // widest))
 
     @contextmanager
-    def stream(self, datasource, sql: str, *, timeout: float, checked=None) -> Iterator[tuple[list[str], Iterator]]:
+    def stream(
+        self, datasource, sql: str, *, timeout: float, budget: Budget, checked=None
+    ) -> Iterator[tuple[list[str], RowStream]]:
         raw = self.open(datasource, timeout=timeout, checked=checked)
+        # Cancels the statement from outside at the deadline, should the server's own timeout not fire.
+        watchdog = threading.Timer(timeout + KILL_GRACE_SECONDS, _cancel, args=(raw,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             deadline = time.monotonic() + timeout
             with self._errors(raw):
@@ -310,21 +353,26 @@ class PostgreSQLEngine(Engine):
                     setup.execute("SET TRANSACTION READ ONLY")
                     setup.execute(f"SET LOCAL statement_timeout = {timeout_ms(timeout)}")
                     setup.execute("SET LOCAL lock_timeout = 2000")
-                capped = self._capped(raw, sql)
+                    _force_parse_settings(setup)
+                capped, blobs = self._capped(raw, sql, budget)
+                self._time_left(raw, deadline)
                 # A named (server-side) cursor fetches only what we ask for, so memory stays bounded.
                 cursor = raw.cursor(name=f"chatapi_{uuid.uuid4().hex}")
                 cursor.execute(capped)
-            rows = self._rows(raw, cursor, deadline)
+            stream = RowStream(())
+            rows = self._rows(raw, cursor, deadline, blobs, stream)
             try:
                 # A server-side cursor describes its columns only after the first fetch.
                 first = next(rows, None)
-                columns = [d[0] for d in cursor.description or ()]
-                yield columns, _chain(first, rows)
+                columns = [d[0] for d in (cursor.description or ())[:-1]]
+                stream._rows = _chain(first, rows)
+                yield columns, stream
             finally:
                 rows.close()
                 with suppress(psycopg2.Error):
                     cursor.close()
         finally:
+            watchdog.cancel()
             with suppress(psycopg2.Error):
                 raw.rollback()
             with suppress(psycopg2.Error):
@@ -354,6 +402,25 @@ class PostgreSQLEngine(Engine):
             "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relname = :name AND n.nspname = :schema"
         )
+
+
+def _cancel(raw) -> None:
+    """Ask the server to cancel what `raw` is running (from another thread; harmless when idle)."""
+    with suppress(psycopg2.Error):
+        raw.cancel()
+
+
+def _force_parse_settings(cursor) -> None:
+    """Pin the settings the guard's parse depends on, whatever the role or database set, and check them."""
+    for name, value in PARSE_SETTINGS.items():
+        cursor.execute(f"SET LOCAL {name} = {value}")
+    cursor.execute(
+        "SELECT count(*) FROM pg_settings WHERE (name, setting) IN ("  # noqa: S608 - constants
+        + ", ".join(f"('{name}', '{value}')" for name, value in PARSE_SETTINGS.items())
+        + ")"
+    )
+    if cursor.fetchone()[0] != len(PARSE_SETTINGS):
+        raise DatasourceUnavailable("The database does not accept the settings queries need.")
 
 
 def _chain(first, rows: Iterator[tuple]) -> Iterator[tuple]:

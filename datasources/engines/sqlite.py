@@ -1,14 +1,20 @@
-"""SQLite: a read-only `file:` URI, an authorizer that allows only reads, limits and a deadline."""
+"""SQLite: a read-only `file:` URI, an authorizer that allows only reads, limits, and a worker process per query.
+
+Queries run in `sqlite_worker` (a process started per query and killed at the deadline);
+the in-process connection (`open`) serves only the inspector and the connection test,
+which run SQLite's own catalog reads, never a user's statement.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from urllib.parse import quote
 
-from datasources.engines.base import READ_ONLY_REFUSAL, Engine, first_line
+from datasources.engines.base import READ_ONLY_REFUSAL, Budget, Engine, RowStream, first_line
+from datasources.engines.sqlite_process import KILL_GRACE_SECONDS, Worker
 from datasources.errors import DatasourceError, DatasourceUnavailable, GuardRejected, QueryFailed, QueryTimeout
 
 SQLITE_DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
@@ -27,6 +33,41 @@ SQLITE_INTROSPECTION_PRAGMAS = {
 # the query fails at once with "too large" instead of allocating it.
 SQLITE_MAX_VALUE_BYTES = 8 * 1024 * 1024
 SQLITE_READABLE_PRAGMAS = {"read_uncommitted"}
+# Shapes of a statement the worker refuses before running it: a long SQL text, deep expressions,
+# long LIKE/GLOB patterns, many compound parts or function arguments (each costs parse time or memory).
+SQLITE_MAX_SQL_LENGTH = 1_000_000
+SQLITE_MAX_EXPR_DEPTH = 200
+SQLITE_MAX_LIKE_PATTERN = 1000
+SQLITE_MAX_COMPOUND_SELECT = 100
+SQLITE_MAX_FUNCTION_ARG = 100
+# What SQLite itself may allocate for one statement (sorts and temporary b-trees spill to disk past it).
+SQLITE_MIN_HEAP_BYTES = 64 * 1024 * 1024
+# The worker's address space on top of that: the interpreter, its libraries and one fetched row.
+SQLITE_WORKER_BASE_BYTES = 192 * 1024 * 1024
+
+
+def worker_limits(budget: Budget) -> dict[str, int]:
+    """`Connection.setlimit` values for a worker running under `budget`."""
+    return {
+        "SQLITE_LIMIT_ATTACHED": 0,
+        "SQLITE_LIMIT_LENGTH": SQLITE_MAX_VALUE_BYTES,
+        "SQLITE_LIMIT_SQL_LENGTH": SQLITE_MAX_SQL_LENGTH,
+        "SQLITE_LIMIT_EXPR_DEPTH": SQLITE_MAX_EXPR_DEPTH,
+        "SQLITE_LIMIT_LIKE_PATTERN_LENGTH": SQLITE_MAX_LIKE_PATTERN,
+        "SQLITE_LIMIT_COMPOUND_SELECT": SQLITE_MAX_COMPOUND_SELECT,
+        "SQLITE_LIMIT_FUNCTION_ARG": SQLITE_MAX_FUNCTION_ARG,
+        "SQLITE_LIMIT_VARIABLE_NUMBER": 0,
+    }
+
+
+def heap_limit(budget: Budget) -> int:
+    """SQLite's hard heap limit in a worker: room for values up to the byte budget, twice over."""
+    return max(SQLITE_MIN_HEAP_BYTES, 4 * budget.max_bytes)
+
+
+def worker_memory(budget: Budget) -> int:
+    """The worker's address-space limit (RLIMIT_AS)."""
+    return SQLITE_WORKER_BASE_BYTES + heap_limit(budget) + 2 * SQLITE_MAX_VALUE_BYTES * 4
 
 
 def sqlite_uri(path) -> str:
@@ -72,7 +113,7 @@ def translate(exc: sqlite3.Error) -> DatasourceError:
     message = str(exc)
     if "interrupted" in message:
         return QueryTimeout()
-    if "too big" in message:
+    if "too big" in message or "out of memory" in message:
         return QueryFailed("A value in the result is too large to return.")
     if "not authorized" in message or "readonly" in message or "read-only" in message:
         return GuardRejected(READ_ONLY_REFUSAL)
@@ -102,30 +143,25 @@ class SQLiteEngine(Engine):
         return open_sqlite(checked, timeout=timeout, allow_pragmas=introspection)
 
     @contextmanager
-    def stream(self, datasource, sql: str, *, timeout: float, checked=None) -> Iterator[tuple[list[str], Iterator]]:
-        raw = self.open(datasource, timeout=timeout, checked=checked)
-        try:
-            try:
-                cursor = raw.execute(sql)
-            except sqlite3.Error as exc:
-                raise translate(exc)
-            columns = [d[0] for d in cursor.description or ()]
-            yield columns, self._rows(cursor)
-        finally:
-            with suppress(sqlite3.Error):
-                raw.close()
-
-    @staticmethod
-    def _rows(cursor) -> Iterator[tuple]:
-        # One row at a time: SQLite rows cost no round trip, and only one is held in memory.
-        while True:
-            try:
-                row = cursor.fetchone()
-            except sqlite3.Error as exc:
-                raise translate(exc)
-            if row is None:
-                return
-            yield row
+    def stream(
+        self, datasource, sql: str, *, timeout: float, budget: Budget, checked=None
+    ) -> Iterator[tuple[list[str], RowStream]]:
+        """Run `sql` in a worker process of its own, killed when `timeout` (plus a short grace) has passed."""
+        request = {
+            "uri": sqlite_uri(checked),
+            "sql": sql,
+            "timeout": float(timeout),
+            "limits": worker_limits(budget),
+            "heap_limit": heap_limit(budget),
+            "max_memory": worker_memory(budget),
+            "max_bytes": budget.max_bytes,
+            "max_columns": budget.max_columns,
+            "value_max_chars": budget.value_max_chars + 1,  # one past the cut, so the executor marks it
+            "denied_functions": sorted(SQLITE_DENIED_FUNCTIONS),
+        }
+        with Worker.start(request, deadline=time.monotonic() + timeout + KILL_GRACE_SECONDS) as worker:
+            columns = worker.columns()
+            yield columns, worker.rows()
 
     def translate_error(self, raw, exc: BaseException) -> DatasourceError:
         return translate(exc)
