@@ -7,7 +7,10 @@ without comments (MySQL's executable `/*! */` comments included). The engine
 layer (read-only transactions, authorizer, timeouts) lives in `engines`.
 """
 
+import functools
+
 import sqlglot
+from django.utils.translation import gettext
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
@@ -126,13 +129,58 @@ def _walk_and_check(tree: exp.Expr, engine: str) -> None:
         if isinstance(node, exp.Table):
             name = node.name.lower()
             qualified = f"{node.db.lower()}.{name}" if node.db else name
-            denied = engines.ENGINES[engine].denied_tables
-            if name in denied or qualified in denied or name.startswith(_COMMON_DENIED_TABLE_PREFIXES):
+            known = engines.ENGINES[engine]
+            denied, prefixes = known.denied_tables, _COMMON_DENIED_TABLE_PREFIXES + known.denied_table_prefixes
+            if name in denied or qualified in denied or name.startswith(prefixes):
                 raise GuardRejected(f"The table {node.name} cannot be queried.")
         if isinstance(node, exp.Parameter | exp.Placeholder):
             raise GuardRejected("Query parameters and placeholders are not allowed.")
 
 
+# Deeper nesting than this (brackets, or expressions sqlglot builds recursively) is refused before
+# parsing: sqlglot's parser and generator recurse once per level, and Python's stack is finite.
+MAX_NESTING = 50
+MAX_SQL_CHARS = 100_000
+_TOO_COMPLEX = "The SQL is nested too deeply or is too long to check; simplify it."
+
+
+def _nesting(sql: str) -> int:
+    """The deepest bracket nesting of `sql` outside quoted strings and identifiers."""
+    depth = deepest = 0
+    quote = ""
+    for char in sql:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
+
+
+def _fail_closed(function):
+    """Turn any failure of the parser itself (deep recursion, an internal error) into `GuardRejected`."""
+
+    @functools.wraps(function)
+    def guarded(sql, dialect, *args, **kwargs):
+        if isinstance(sql, str) and (len(sql) > MAX_SQL_CHARS or _nesting(sql) > MAX_NESTING):
+            raise GuardRejected(gettext(_TOO_COMPLEX))
+        try:
+            return function(sql, dialect, *args, **kwargs)
+        except RecursionError:
+            raise GuardRejected(gettext(_TOO_COMPLEX))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            # sqlglot failing on input it does not expect: nothing it half-read may run.
+            raise GuardRejected(gettext("The SQL could not be parsed."))
+
+    return guarded
+
+
+@_fail_closed
 def parse(sql: str, dialect: str) -> exp.Query:
     """Parse `sql` into exactly one query tree in `dialect` (our engine name), or raise GuardRejected."""
     engine = _engine_name(dialect)
@@ -160,6 +208,7 @@ def parse(sql: str, dialect: str) -> exp.Query:
     return root
 
 
+@_fail_closed
 def check(sql: str, dialect: str) -> str:
     """Return the regenerated, comment-free SQL of a single read-only query, or raise GuardRejected."""
     tree = parse(sql, dialect)
@@ -175,6 +224,7 @@ def _generate(tree: exp.Expr, dialect: str) -> str:
         raise GuardRejected(f"The SQL could not be regenerated: {str(exc).splitlines()[0][:200]}")
 
 
+@_fail_closed
 def apply_row_cap(sql: str, dialect: str, limit: int) -> str:
     """Return `sql` (already checked) with at most `limit` rows, the cap applied in SQL.
 

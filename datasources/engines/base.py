@@ -157,6 +157,7 @@ class Engine:
     denied_functions: frozenset[str] = frozenset()
     denied_prefixes: tuple[str, ...] = ()
     denied_tables: frozenset[str] = frozenset()
+    denied_table_prefixes: tuple[str, ...] = ()
 
     def quote(self, identifier: str) -> str:
         """`identifier` quoted in this engine's SQL."""

@@ -13,6 +13,7 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 from django.conf import settings
+from django.utils.translation import gettext
 
 from datasources.engines.base import (
     READ_ONLY_REFUSAL,
@@ -199,6 +200,33 @@ class PostgreSQLEngine(Engine):
             "lowrite",
             "loread",
             "http",  # pgsql-http / pg_net: requests from the database server
+            # Other sessions and the server: who runs what, settings, paths, addresses.
+            "pg_show_all_settings",
+            "pg_settings_get_flags",
+            "pg_config",
+            "pg_current_logfile",
+            "pg_tablespace_location",
+            "pg_postmaster_start_time",
+            "pg_conf_load_time",
+            "pg_blocking_pids",
+            "pg_safe_snapshot_blocking_pids",
+            "pg_get_backend_memory_contexts",
+            "pg_get_shmem_allocations",
+            "pg_control_system",
+            "pg_control_checkpoint",
+            "pg_control_recovery",
+            "pg_control_init",
+            "pg_get_wal_replication_slots",
+            "pg_prepared_statement",
+            "pg_cursor",
+            "pg_lock_status",
+            "pg_prepared_xact",
+            "inet_server_addr",
+            "inet_server_port",
+            "inet_client_addr",
+            "inet_client_port",
+            "pg_available_extensions",
+            "pg_available_extension_versions",
         }
     )
     # Name prefixes denied as a family (advisory locks, replication slots, large objects).
@@ -233,11 +261,41 @@ class PostgreSQLEngine(Engine):
         "pg_prewarm",
         "pg_background",
         "http_",
+        "pg_stat_get_",  # the functions behind pg_stat_activity and the other statistics views
+        "pg_stat_statements",
+        "pg_ident_",
+        "pg_hba_",
     )
-    # Tables that hold secrets or files; refused by name in every schema.
+    # Tables that hold secrets or files, or show other sessions and the server; refused by name in every schema.
     denied_tables = frozenset(
-        {"pg_authid", "pg_shadow", "pg_user_mapping", "pg_user_mappings", "pg_largeobject", "pg_hba_file_rules"}
+        {
+            "pg_authid",
+            "pg_shadow",
+            "pg_user_mapping",
+            "pg_user_mappings",
+            "pg_largeobject",
+            "pg_hba_file_rules",
+            "pg_ident_file_mappings",
+            "pg_settings",
+            "pg_file_settings",
+            "pg_db_role_setting",
+            "pg_config",
+            "pg_locks",
+            "pg_prepared_xacts",
+            "pg_prepared_statements",
+            "pg_cursors",
+            "pg_backend_memory_contexts",
+            "pg_shmem_allocations",
+            "pg_replication_slots",
+            "pg_replication_origin",
+            "pg_replication_origin_status",
+            "pg_subscription",
+            "pg_available_extensions",
+            "pg_available_extension_versions",
+        }
     )
+    # pg_stat_activity, pg_stat_replication, pg_stat_ssl, pg_statio_... : statistics of sessions and tables.
+    denied_table_prefixes = ("pg_stat", "pg_hba_", "pg_ident_")
 
     def open(self, datasource, *, timeout: float, introspection: bool = False, checked=None):
         """Open a psycopg2 connection whose transactions begin READ ONLY."""
@@ -414,13 +472,9 @@ def _force_parse_settings(cursor) -> None:
     """Pin the settings the guard's parse depends on, whatever the role or database set, and check them."""
     for name, value in PARSE_SETTINGS.items():
         cursor.execute(f"SET LOCAL {name} = {value}")
-    cursor.execute(
-        "SELECT count(*) FROM pg_settings WHERE (name, setting) IN ("  # noqa: S608 - constants
-        + ", ".join(f"('{name}', '{value}')" for name, value in PARSE_SETTINGS.items())
-        + ")"
-    )
-    if cursor.fetchone()[0] != len(PARSE_SETTINGS):
-        raise DatasourceUnavailable("The database does not accept the settings queries need.")
+        cursor.execute(f"SHOW {name}")
+        if cursor.fetchone()[0] != value:
+            raise DatasourceUnavailable(gettext("The database does not accept the settings queries need."))
 
 
 def _chain(first, rows: Iterator[tuple]) -> Iterator[tuple]:
