@@ -53,9 +53,9 @@ def get(name: str) -> Engine:
 
 def open_dbapi(datasource, *, timeout: float, introspection: bool = False):
     """Check the registration rules, then open a read-only DBAPI connection to `datasource`."""
-    from datasources.registration import check_datasource
+    from datasources.registration import connect_target
 
-    checked = check_datasource(datasource)
+    checked = connect_target(datasource)
     return get(datasource.engine).open(datasource, timeout=timeout, introspection=introspection, checked=checked)
 
 
@@ -102,11 +102,11 @@ def stream_query(
     settings' `RESULT_MAX_BYTES` and `RESULT_MAX_COLUMNS`) reaches this process;
     the rows' `cut` says when the engine stopped at the byte budget.
     """
-    from datasources.registration import check_datasource
+    from datasources.registration import connect_target
 
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     engine = get(datasource.engine)
-    checked = check_datasource(datasource)
+    checked = connect_target(datasource)
     budget = budget or Budget.from_settings()
     with engine.stream(datasource, sql, timeout=timeout, budget=budget, checked=checked) as (columns, rows):
         yield columns, rows

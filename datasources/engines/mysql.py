@@ -95,10 +95,13 @@ def mysql_privileges(grants) -> set[str]:
     return found
 
 
-def mysql_connect_kwargs(datasource, *, timeout: float, host: str | None = None) -> dict:
-    """PyMySQL keyword arguments: one statement per call, no LOCAL INFILE, bounded waits."""
+def mysql_connect_kwargs(datasource, *, timeout: float, target=None) -> dict:
+    """PyMySQL keyword arguments: one statement per call, no LOCAL INFILE, bounded waits.
+
+    With a `target` (`registration.NetworkTarget`), PyMySQL connects to its checked address.
+    """
     return {
-        "host": host or datasource.host,
+        "host": target.address if target is not None else datasource.host,
         "port": datasource.port or 3306,
         "user": datasource.username or "",
         "password": password(datasource),
@@ -225,7 +228,7 @@ class MySQLEngine(Engine):
     def open(self, datasource, *, timeout: float, introspection: bool = False, checked=None):
         """Open a PyMySQL connection whose session is read-only with a statement time limit (or fail closed)."""
         try:
-            conn = pymysql.connect(**mysql_connect_kwargs(datasource, timeout=timeout))
+            conn = pymysql.connect(**mysql_connect_kwargs(datasource, timeout=timeout, target=checked))
         except pymysql.Error:
             raise DatasourceUnavailable()
         for alternatives in mysql_session_statements(timeout):

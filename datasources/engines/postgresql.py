@@ -69,8 +69,12 @@ FROM pg_roles r WHERE r.rolname = current_user
 """
 
 
-def postgres_connect_kwargs(datasource, *, timeout: float, host: str | None = None) -> dict:
-    """psycopg2 keyword arguments: short connect timeout, read-only default, statement timeout, no passfile."""
+def postgres_connect_kwargs(datasource, *, timeout: float, target=None) -> dict:
+    """psycopg2 keyword arguments: short connect timeout, read-only default, statement timeout, no passfile.
+
+    With a `target` (`registration.NetworkTarget`), libpq connects to its checked address
+    (`hostaddr`) and uses the host name only to authenticate: it never resolves the name again.
+    """
     ms = timeout_ms(timeout)
     options = (
         f"-c default_transaction_read_only=on -c statement_timeout={ms} "
@@ -79,8 +83,10 @@ def postgres_connect_kwargs(datasource, *, timeout: float, host: str | None = No
     )
     if getattr(datasource, "schema", ""):
         options += f" -c search_path={datasource.schema}"
+    address = {"hostaddr": target.address} if target is not None else {}
     return {
-        "host": host or datasource.host,
+        "host": datasource.host,
+        **address,
         "port": datasource.port or 5432,
         "dbname": datasource.database,
         "user": datasource.username or "",
@@ -300,7 +306,7 @@ class PostgreSQLEngine(Engine):
     def open(self, datasource, *, timeout: float, introspection: bool = False, checked=None):
         """Open a psycopg2 connection whose transactions begin READ ONLY."""
         try:
-            conn = psycopg2.connect(**postgres_connect_kwargs(datasource, timeout=timeout))
+            conn = psycopg2.connect(**postgres_connect_kwargs(datasource, timeout=timeout, target=checked))
         except psycopg2.Error:
             raise DatasourceUnavailable()
         conn.set_session(readonly=True, autocommit=False)
