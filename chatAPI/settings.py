@@ -153,6 +153,9 @@ THROTTLE_RATES = {
     "auth": env.str("THROTTLE_AUTH", default="20/min"),
     "ask": env.str("THROTTLE_ASK", default="30/min"),
     "datasource_test": env.str("THROTTLE_DATASOURCE_TEST", default="20/min"),
+    # Checks of a signed-in user's password (password change, account deletion), per user and per address.
+    "password": env.str("THROTTLE_PASSWORD", default="10/hour"),
+    "admin_login": env.str("THROTTLE_ADMIN_LOGIN", default="10/min"),
 }
 
 REST_FRAMEWORK = {
