@@ -1,6 +1,10 @@
 """Scoped throttles whose rates are read from settings at request time."""
 
+import math
+
 from django.conf import settings
+from django.http import JsonResponse
+from django.utils.translation import ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -70,3 +74,27 @@ class PasswordAddressThrottle(PasswordUserThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": f"addr-{self.get_ident(request)}"}
 
+
+class AdminLoginThrottle(SimpleRateThrottle):
+    """Sign-ins to the Django admin (`POST /admin/login/`) per client address."""
+
+    scope = "admin_login"
+
+    def get_rate(self):
+        return settings.THROTTLE_RATES[self.scope]
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttled_response(wait: float | None) -> JsonResponse:
+    """A 429 in the API's error shape, for views outside DRF (the admin's login page)."""
+    seconds = max(1, math.ceil(wait or 1))
+    detail = ngettext(
+        "Too many attempts. Try again in %(seconds)d second.",
+        "Too many attempts. Try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+    response = JsonResponse({"detail": detail, "code": "throttled"}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
