@@ -205,6 +205,9 @@ DATASOURCE_CONNECT_TIMEOUT = env.int("DATASOURCE_CONNECT_TIMEOUT", default=5)
 RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
 RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
+# What a turn keeps of its result (JSON bytes; rows past it are left out), and what one user may keep in all.
+RESULT_STORE_MAX_BYTES = env.int("RESULT_STORE_MAX_BYTES", default=1024 * 1024)
+USER_STORAGE_QUOTA_BYTES = env.int("USER_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
 
 # --- LLM -------------------------------------------------------------------------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
