@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatAPI.links import link
+from chatAPI.openapi import links_field
 
 API_VERSION = "1.0.0"
 
@@ -19,13 +21,41 @@ def llm_description() -> dict:
     return {"mode": mode, "model": settings.OPENAI_SQL_MODEL if mode == "openai" else "offline"}
 
 
+@extend_schema_serializer(component_name="LlmMode")
+class LlmModeSchema(serializers.Serializer):
+    """Which LLM answers: `openai` (any OpenAI-compatible endpoint) or the built-in `offline` translator."""
+
+    mode = serializers.ChoiceField(choices=["openai", "offline"])
+    model = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ApiRoot")
+class ApiRootSchema(serializers.Serializer):
+    """The entry point: name, version, LLM mode and links to every part of the API."""
+
+    name = serializers.CharField()
+    version = serializers.CharField()
+    llm = LlmModeSchema()
+    _links = links_field()
+
+
+@extend_schema_serializer(component_name="Health")
+class HealthSchema(serializers.Serializer):
+    """Whether the API and its database answer."""
+
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.ChoiceField(choices=["ok", "unavailable"])
+
+
 class ApiRootView(APIView):
     """Entry point: name, version, LLM mode and a link to every part of the API."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="getApiRoot", summary="Entry points, version and LLM mode", responses={200: ApiRootSchema}
+    )
     def get(self, request):
         links = [
             link(request, "self", "This entry point", "api-root"),
@@ -47,7 +77,11 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: dict, 503: dict})
+    @extend_schema(
+        operation_id="getHealth",
+        summary="Check the API and its database",
+        responses={200: HealthSchema, 503: HealthSchema},
+    )
     def get(self, request):
         try:
             with connection.cursor() as cursor:
