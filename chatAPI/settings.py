@@ -160,7 +160,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["chatAPI.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "chatAPI.pagination.LinkedPageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "chatAPI.exceptions.api_exception_handler",
