@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -90,3 +92,22 @@ class HealthView(APIView):
         except DatabaseError:
             return Response({"status": "degraded", "database": "unavailable"}, status=503)
         return Response({"status": "ok", "database": "ok"})
+
+
+class JsonErrorsMixin:
+    """Errors (and OPTIONS) answer JSON even from views whose success is YAML or HTML (the schema, the docs)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(response, "exception", False) or request.method == "OPTIONS":
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    """The OpenAPI 3 schema (YAML, or JSON with `?format=json`)."""
+
+
+class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI over the schema, with locally served assets."""
