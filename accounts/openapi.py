@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
 
@@ -21,6 +21,7 @@ class DetailMessageSchema(serializers.Serializer):
     detail = serializers.CharField()
 
 
-@extend_schema_serializer(component_name="TokenAccepted")
-class TokenAcceptedSchema(serializers.Serializer):
-    """An empty object: the token would be accepted."""
+# An empty object: the token would be accepted.
+TOKEN_ACCEPTED = OpenApiResponse(
+    {"type": "object", "properties": {}, "additionalProperties": False}, description="The token would be accepted"
+)

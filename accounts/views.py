@@ -16,7 +16,7 @@ from rest_framework_simplejwt.views import TokenVerifyView as BaseTokenVerifyVie
 
 from accounts import services, tokens
 from accounts.models import User
-from accounts.openapi import DetailMessageSchema, RefreshedTokensSchema, TokenAcceptedSchema
+from accounts.openapi import TOKEN_ACCEPTED, DetailMessageSchema, RefreshedTokensSchema
 from accounts.serializers import (
     DUPLICATE_EMAIL,
     AccountDeleteSerializer,
@@ -108,7 +108,7 @@ class TokenVerifyView(BaseTokenVerifyView):
         operation_id="verifyToken",
         summary="Check whether a token would be accepted",
         request=TokenVerifySerializer,
-        responses={200: TokenAcceptedSchema, **errors(401)},
+        responses={200: TOKEN_ACCEPTED, **errors(401)},
     )
     def post(self, request):
         serializer = TokenVerifySerializer(data=request.data)
