@@ -18,9 +18,9 @@ from django.db import DatabaseError, transaction
 
 from chat import prompts
 from chat.errors import LLMError, TurnDiscarded
-from chat.llm import Completion, LLMClient, LLMRequest, get_client
+from chat.language import is_korean
+from chat.llm import Completion, LLMClient, LLMRequest, SQLRequest, SummaryRequest, TablesRequest, get_client
 from chat.models import Message
-from chat.offline_question import is_korean
 from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
@@ -88,7 +88,7 @@ def select_tables(client: LLMClient, question: str, tables: list[TableInfo], tal
             ),
         },
     ]
-    request = LLMRequest(stage=prompts.STAGE_TABLES, messages=messages, question=question, tables=tables)
+    request = TablesRequest(stage=prompts.STAGE_TABLES, messages=messages, question=question, tables=tables)
     names = set(parse_tables(_ask(client, request, tally).text, [t.name for t in tables]))
     picked = [t for t in tables if t.name in names][:limit]
     if not picked:
@@ -151,7 +151,7 @@ def sql_messages(context: Context, question: str) -> list[dict]:
 
 def generate_sql(client: LLMClient, context: Context, question: str, tally: Tally) -> str:
     """Ask for one query and parse it out of the reply."""
-    request = LLMRequest(
+    request = SQLRequest(
         stage=prompts.STAGE_SQL,
         messages=sql_messages(context, question),
         question=question,
@@ -175,7 +175,7 @@ def repair_sql(client: LLMClient, context: Context, question: str, failed_sql: s
             ),
         },
     ]
-    request = LLMRequest(
+    request = SQLRequest(
         stage=prompts.STAGE_REPAIR, messages=messages, question=question, engine=context.engine, tables=context.tables
     )
     return parse_sql(_ask(client, request, tally).text)
@@ -256,7 +256,7 @@ def summarize(
     client: LLMClient, question: str, result: executor.QueryResult, tally: Tally, emit: Emit, streaming: bool
 ) -> str:
     """Explain the result in the question's language, streaming deltas when someone listens."""
-    request = LLMRequest(
+    request = SummaryRequest(
         stage=prompts.STAGE_SUMMARY, messages=summary_messages(question, result), question=question, result=result
     )
     if not streaming:

@@ -356,7 +356,7 @@ class TestNothingIgnored:
     ],
 )
 def test_referenced_filters_in_each_dialect(engine, expected):
-    from chat.offline import Translator
+    from chat.llm.offline.translator import Translator
     from chat.schema_context import ColumnInfo, TableInfo
 
     tables = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chat.offline_vocabulary import (
+from chat.llm.offline.vocabulary import (
     AVG_WORDS,
     COUNT_WORDS,
     GLOSSARY,
@@ -21,11 +21,6 @@ from chat.offline_vocabulary import (
     WORD,
     YEAR,
 )
-
-
-def is_korean(text: str) -> bool:
-    """Whether `text` is (at least partly) Korean."""
-    return bool(HANGUL.search(text or ""))
 
 
 def singular(word: str) -> str:
