@@ -60,8 +60,29 @@ def alias_filters(question: Question, table: TableInfo, taken: set[str]) -> list
     return found
 
 
+def _own_column(schema: SchemaIndex, table: TableInfo, via: ColumnInfo, joined: ColumnInfo) -> ColumnInfo | None:
+    """The column of `table` itself named like `joined` (a customer's Country next to their rep's Country).
+
+    Only a column whose values are not known (too many to sample) can hold a value found elsewhere, and a
+    referenced table's own name or title ("Sales" of departments.name) is never another table's.
+    """
+    label = schema.label_of(via)
+    if label is not None and label[2] is joined:
+        return None
+    terms = schema.column_terms[id(joined)].full
+    return next(
+        (c for c in table.columns if not c.is_key and not c.samples and schema.column_terms[id(c)].full & terms),
+        None,
+    )
+
+
 def filters_for(schema: SchemaIndex, question: Question, table: TableInfo, skip: ColumnInfo | None) -> list[Filter]:
-    """Equality filters on values of `table` or, through one foreign key, of a table it references."""
+    """Equality filters on values of `table` or, through one foreign key, of a table it references.
+
+    The table asked about comes first: a value found on a joined table's column filters the named
+    table's own column of the same name when it has one ("customers in Canada" is the customer's
+    country, not their support rep's), and a joined table only otherwise.
+    """
     found = [f for f in values_in(schema, question, table) if f.column is not skip]
     found += alias_filters(question, table, {f.column.name for f in found} | {skip.name if skip else ""})
     for via in table.columns:
@@ -69,11 +90,15 @@ def filters_for(schema: SchemaIndex, question: Question, table: TableInfo, skip:
         if referenced is None or referenced[0] is table:
             continue
         texts = {f.text for f in found}
-        found += [
-            Filter(f.column, f.value, f.text, via=via)
-            for f in values_in(schema, question, referenced[0])
-            if f.text not in texts
-        ]
+        for joined in values_in(schema, question, referenced[0]):
+            if joined.text in texts:
+                continue
+            own = _own_column(schema, table, via, joined.column)
+            if own is not None and own is not skip:
+                found.append(Filter(own, joined.value, joined.text))
+            else:
+                found.append(Filter(joined.column, joined.value, joined.text, via=via))
+            texts.add(joined.text)
     return found
 
 
@@ -84,7 +109,7 @@ def require_values_used(schema: SchemaIndex, question: Question, filters: list[F
     named |= {meaning for meaning, (words, _) in VALUE_ALIASES.items() if question.mentions(words)}
     unused = sorted(named - used)
     if unused:
-        raise unsupported(f"Offline mode could not relate '{unused[0]}' to the table it answers from.")
+        raise unsupported("Offline mode could not relate '%(value)s' to the table it answers from.", value=unused[0])
 
 
 def year_filter(schema: SchemaIndex, question: Question, table: TableInfo) -> tuple[ColumnInfo, int] | None:
@@ -95,5 +120,5 @@ def year_filter(schema: SchemaIndex, question: Question, table: TableInfo) -> tu
     dates = [c for c in table.columns if is_temporal(c)]
     column = schema.best_column(question, dates) or (dates[0] if len(dates) == 1 else None)
     if len(years) > 1 or column is None:
-        raise unsupported(f"Offline mode could not tell which date {min(years)} is about.")
+        raise unsupported("Offline mode could not tell which date %(year)s is about.", year=min(years))
     return column, years.pop()

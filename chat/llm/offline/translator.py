@@ -6,22 +6,35 @@ shapes in English and Korean (`chat.llm.offline.shapes`): counts and other
 aggregates, listings, top-N by a column, per-group aggregates ("which X has the
 most Y" included), equality filters on known sample values (also one foreign
 key away) and year filters on date columns. A question with a value, number or
-ranking word the SQL would not use is `OfflineUnsupported`, never answered with
-that part ignored.
+ranking word the SQL would not use, indeed any content word it cannot place
+(`chat.llm.offline.accounting`), is `OfflineUnsupported`, never answered with
+that part ignored. Refusals are written in the question's language.
 """
 
 from __future__ import annotations
 
-from chat import prompts
+from django.utils import translation
+
 from chat.errors import OfflineUnsupported
+from chat.language import question_language
 from chat.llm.offline import filters as filtering
+from chat.llm.offline.accounting import Placed, require_placed
 from chat.llm.offline.question import Question, has_aggregate
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes import aggregate, grouped, listing, ranking
 from chat.llm.offline.shapes.plan import MostGroup, Plan
 from chat.llm.offline.sql import Source, literal
-from chat.llm.offline.vocabulary import COMPARISON_WORDS, DIGITS, GROUP_EN, GROUP_KO, MAX_WORDS, MIN_WORDS, TOP_WORDS
+from chat.llm.offline.vocabulary import (
+    ASCENDING_WORDS,
+    COMPARISON_WORDS,
+    DIGITS,
+    GROUP_EN,
+    GROUP_KO,
+    MAX_WORDS,
+    MIN_WORDS,
+    TOP_WORDS,
+)
 from chat.schema_context import TableInfo
 
 
@@ -33,7 +46,11 @@ class Translator:
         self.engine = engine
 
     def translate(self, text: str) -> str:
-        question = Question(text)
+        """The SQL for `text`, or `OfflineUnsupported` saying (in the question's language) what was not understood."""
+        with translation.override(question_language(text)):
+            return self._translate(Question(text))
+
+    def _translate(self, question: Question) -> str:
         if COMPARISON_WORDS.search(question.lowered):
             raise unsupported("Offline mode does not answer comparisons (more than, before, 이상, …).")
         reasons = []
@@ -61,8 +78,14 @@ class Translator:
                 return self._translate_for(question, table, groups)
             except OfflineUnsupported as refusal:
                 reasons.append(refusal)
-        specific = [r for r in reasons if r.message != prompts.OFFLINE_UNSUPPORTED]
-        raise specific[0] if specific else unsupported()
+        specific = [r for r in reasons if getattr(r, "specific", False)]
+        if specific:
+            raise specific[0]
+        if not tables:
+            word = next((w for w in question.words if not Placed(self.schema).covers(w) and not w.isdigit()), "")
+            if word:
+                raise unsupported("This datasource has no table for '%(word)s'.", word=word)
+        raise unsupported()
 
     def _prefer_referencing(self, question: Question, tables: list[TableInfo]) -> list[TableInfo]:
         """ "Sales 부서 직원 수": a value naming a row of a table another named table references counts the latter."""
@@ -126,11 +149,23 @@ class Translator:
             most=most,
             aggregate=kind,
             target=target,
+            filters=filters,
+            year_column=year[0] if year else None,
+            year=year[1] if year else None,
         )
         if group is not None:
-            return grouped.sql(plan)
-        if kind is not None:
-            return aggregate.sql(plan)
-        if ranking_asked:
-            return ranking.sql(schema, plan)
-        return listing.sql(plan)
+            sql = grouped.sql(plan)
+        elif kind is not None:
+            sql = aggregate.sql(plan)
+        elif ranking_asked:
+            if order_hint is not None:
+                plan.order_by, plan.direction = order_hint, "ASC" if ASCENDING_WORDS.search(lowered) else "DESC"
+            else:
+                plan.order_by, plan.direction, plan.superlative_word = ranking.order_column(
+                    schema, question, table, values
+                )
+            sql = ranking.sql(plan)
+        else:
+            sql = listing.sql(plan)
+        require_placed(schema, plan)
+        return sql

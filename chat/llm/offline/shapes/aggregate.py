@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from chat.llm.offline.question import Question, korean_stem
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -10,11 +12,23 @@ from chat.llm.offline.sql import quote
 from chat.llm.offline.vocabulary import AVG_WORDS, COUNT_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
 from chat.schema_context import ColumnInfo
 
+# A sum asked for outright: "total" alone may also mean a count ("total number of orders").
+PLAIN_SUM = re.compile(r"\bsum\b|합계|총합|합산|총액")
+NO_TARGET = {
+    "AVG": "Offline mode could not tell which column to average.",
+    "MIN": "Offline mode could not tell which column's minimum is asked for.",
+    "MAX": "Offline mode could not tell which column's maximum is asked for.",
+    "SUM": "Offline mode could not tell which column to add up.",
+}
+
 
 def choose(
     schema: SchemaIndex, question: Question, values: list[ColumnInfo], *, grouped: bool, ranked: bool
 ) -> tuple[str | None, ColumnInfo | None]:
-    """The aggregate asked for and its column; "average number of pages" is AVG(pages), not COUNT(*)."""
+    """The aggregate asked for and its column; "average number of pages" is AVG(pages), not COUNT(*).
+
+    "The total of X" adds X up: it is a COUNT only with a counting word ("total number of orders").
+    """
     lowered = question.lowered
     stems = {korean_stem(word) for word in question.words}
     counting = bool(COUNT_WORDS.search(lowered)) or bool(stems & {"수", "숫자"})
@@ -24,12 +38,12 @@ def choose(
     kind = next((name for name, words in kinds if words.search(lowered)), None)
     if kind is None:
         return ("COUNT", None) if counting else (None, None)
+    if kind == "SUM" and counting and not PLAIN_SUM.search(lowered):
+        return "COUNT", None
     target = schema.best_column(question, values)
     if target is not None and not HOW_MANY.search(lowered):
         return kind, target
-    if kind == "SUM" and (counting or not grouped) and target is None:
-        return "COUNT", None  # "total orders", "total number of orders"
-    raise unsupported(f"Offline mode could not tell what to {kind.lower()} or count.")
+    raise unsupported(NO_TARGET[kind])
 
 
 def sql(plan: Plan) -> str:

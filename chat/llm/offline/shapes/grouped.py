@@ -9,7 +9,7 @@ from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes.plan import MostGroup, Plan
 from chat.llm.offline.sql import quote
-from chat.llm.offline.vocabulary import FEWEST, GROUP_LIMIT, MOST_GROUP
+from chat.llm.offline.vocabulary import FEWEST, MOST_GROUP
 from chat.schema_context import ColumnInfo, TableInfo
 
 
@@ -37,7 +37,7 @@ def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> C
                 for candidate in table.columns:
                     if candidate.references.split(".")[0] == other.name:
                         return candidate
-    raise unsupported()
+    raise unsupported("Offline mode could not find the column to group by '%(group)s'.", group=phrases[0])
 
 
 def sql(plan: Plan) -> str:
@@ -46,12 +46,13 @@ def sql(plan: Plan) -> str:
     if most is not None:
         if aggregate not in (None, "COUNT") or (label and not most.descending):
             # The fewest could be zero, and an inner join never shows a group with none.
-            raise unsupported()
-        order, row_limit = ("DESC" if most.descending else "ASC"), (1 if plan.limit is None else plan.limit)
+            raise unsupported("Offline mode could not rank the groups as asked.")
+        order, limit = ("DESC" if most.descending else "ASC"), f" LIMIT {1 if plan.limit is None else plan.limit}"
     else:
         if plan.limit is not None or (plan.superlative and aggregate not in ("MIN", "MAX")):
             raise unsupported("Offline mode could not rank the groups as asked.")
-        order, row_limit = "DESC", GROUP_LIMIT
+        # "per"/"by"/"each" asks for every group: no LIMIT (the executor's row cap says when it cuts).
+        order, limit = "DESC", ""
     source, group, engine = plan.source, plan.group, plan.engine
     if aggregate in (None, "COUNT"):
         alias, measure = "count", "COUNT(*)"
@@ -67,5 +68,5 @@ def sql(plan: Plan) -> str:
         select = keys = source.col(group)
     return (
         f"SELECT {select}, {measure} AS {measure_alias} FROM {source.sql()}{plan.where} "
-        f"GROUP BY {keys} ORDER BY {measure_alias} {order} LIMIT {row_limit}"
+        f"GROUP BY {keys} ORDER BY {measure_alias} {order}{limit}"
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.shapes.plan import Plan
-from chat.llm.offline.vocabulary import LIST_WORDS, LISTING_LIMIT
+from chat.llm.offline.vocabulary import LIST_WORDS
 
 
 def sql(plan: Plan) -> str:
     if not (plan.where or LIST_WORDS.search(plan.question.lowered) or plan.limit):
         raise unsupported()
     source = plan.source
-    return (
-        f"SELECT {source.star} FROM {source.sql()}{plan.where} LIMIT {min(plan.limit or LISTING_LIMIT, LISTING_LIMIT)}"
-    )
+    # "all" means all: without a number asked for, the executor's row cap is the only limit (and says so).
+    limit = f" LIMIT {plan.limit}" if plan.limit else ""
+    return f"SELECT {source.star} FROM {source.sql()}{plan.where}{limit}"

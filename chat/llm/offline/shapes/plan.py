@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from chat.llm.offline.filters import Filter
 from chat.llm.offline.question import Question
 from chat.llm.offline.sql import Source
 from chat.schema_context import ColumnInfo, TableInfo
@@ -38,3 +39,9 @@ class Plan:
     most: MostGroup | None = None
     aggregate: str | None = None
     target: ColumnInfo | None = None
+    filters: list[Filter] = field(default_factory=list)
+    year_column: ColumnInfo | None = None
+    year: int | None = None
+    order_by: ColumnInfo | None = None  # what a ranking of rows is by
+    direction: str = "DESC"
+    superlative_word: str = ""  # "longest": the word that chose `order_by`
