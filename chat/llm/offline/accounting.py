@@ -59,10 +59,11 @@ class Placed:
         self.schema = schema
         self.words: set[str] = set()
 
-    def table(self, table: TableInfo | None) -> None:
+    def table(self, table: TableInfo | None, *, described: bool = True) -> None:
+        """The table's names, and the words of its description for the table asked about (`described`)."""
         if table is not None:
             terms = self.schema.table_terms[id(table)]
-            self.words |= terms.full | terms.parts | terms.weak
+            self.words |= terms.full | terms.parts | (terms.weak if described else set())
 
     def column(self, column: ColumnInfo | None) -> None:
         if column is not None:
@@ -95,14 +96,14 @@ def placed_words(schema: SchemaIndex, plan: Plan) -> Placed:
             placed.words |= VALUE_ALIASES[condition.text][0]
         if condition.via is not None:
             placed.column(condition.via)
-            placed.table(schema.referenced(condition.via)[0])
+            placed.table(schema.referenced(condition.via)[0], described=False)
     if plan.year_column is not None:
         placed.column(plan.year_column)
     if plan.group is not None:
         placed.column(plan.group)
         placed.words |= GROUP_TERMS
         if plan.label:
-            placed.table(plan.label[0])
+            placed.table(plan.label[0], described=False)
             placed.column(plan.label[2])
     placed.column(plan.target)
     if plan.aggregate:

@@ -81,8 +81,9 @@ def name_terms(name: str, description: str) -> Terms:
     # A column called "Total" or "Count" is still named by that word, though the word is also a shape word.
     full = expand_terms(word_forms(name) - STOP_WORDS) or expand_terms(word_forms(name))
     parts = expand_terms({form for word in split_words(name) for form in word_forms(word)} - STOP_WORDS) - full
+    # Descriptions are synonyms: "Yearly salary in KRW" makes a column called amount answer to 급여 too.
     weak = {form for word in split_words(description) for form in word_forms(word) if word not in STOP_WORDS}
-    weak = {w for w in weak if len(w) > 1 or HANGUL.search(w)} - full - parts
+    weak = expand_terms({w for w in weak if len(w) > 1 or HANGUL.search(w)}) - full - parts
     return Terms(full=full, parts=parts, weak=weak)
 
 

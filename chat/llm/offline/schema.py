@@ -67,7 +67,7 @@ class SchemaIndex:
         if referenced is None:
             return None
         target, key = referenced
+        # Only a name or title says which row it is; an enrollment's semester does not.
         texts = [c for c in target.columns if not c.is_key and not c.is_numeric]
         named = [c for c in texts if any(word in c.name.lower() for word in ("name", "title", "label"))]
-        label = (named or texts or [None])[0]
-        return (target, key, label) if label else None
+        return (target, key, named[0]) if named else None

@@ -131,7 +131,7 @@ class Translator:
         # "top 5 … highest price" is a ranking, not MAX(); without a number, min/max words mean the aggregate.
         ranking_asked = superlative or bool(MIN_WORDS.search(lowered) or MAX_WORDS.search(lowered))
         ranked = ranking_asked and limit is not None and group is None
-        kind, target = aggregate.choose(schema, question, values, grouped=group is not None, ranked=ranked)
+        kind, target = aggregate.choose(schema, question, values, grouped=group is not None, ranked=ranked, table=table)
         plan = Plan(
             question=question,
             table=table,

@@ -10,7 +10,7 @@ from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes.plan import Plan
 from chat.llm.offline.sql import quote
 from chat.llm.offline.vocabulary import AVG_WORDS, COUNT_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
-from chat.schema_context import ColumnInfo
+from chat.schema_context import ColumnInfo, TableInfo
 
 # A sum asked for outright: "total" alone may also mean a count ("total number of orders").
 PLAIN_SUM = re.compile(r"\bsum\b|합계|총합|합산|총액")
@@ -23,7 +23,13 @@ NO_TARGET = {
 
 
 def choose(
-    schema: SchemaIndex, question: Question, values: list[ColumnInfo], *, grouped: bool, ranked: bool
+    schema: SchemaIndex,
+    question: Question,
+    values: list[ColumnInfo],
+    *,
+    grouped: bool,
+    ranked: bool,
+    table: TableInfo | None = None,
 ) -> tuple[str | None, ColumnInfo | None]:
     """The aggregate asked for and its column; "average number of pages" is AVG(pages), not COUNT(*).
 
@@ -41,6 +47,14 @@ def choose(
     if kind == "SUM" and counting and not PLAIN_SUM.search(lowered):
         return "COUNT", None
     target = schema.best_column(question, values)
+    if (
+        target is not None
+        and table is not None
+        and schema.column_terms[id(target)].full & schema.table_terms[id(table)].full
+    ):
+        # "total cost of impressions": the impressions column shares the table's name; cost is what is asked.
+        other = schema.best_column(question, [v for v in values if v is not target])
+        target = other or target
     if target is not None and not HOW_MANY.search(lowered):
         return kind, target
     raise unsupported(NO_TARGET[kind])

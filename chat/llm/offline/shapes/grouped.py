@@ -33,7 +33,7 @@ def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> C
         # "orders per customer": group by the foreign key that points at the named table.
         for other in schema.tables:
             terms = schema.table_terms[id(other)]
-            if other is not table and group_question.mentions(terms.full | terms.weak):
+            if other is not table and group_question.mentions(terms.full | terms.parts):
                 for candidate in table.columns:
                     if candidate.references.split(".")[0] == other.name:
                         return candidate
