@@ -30,13 +30,18 @@ def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> C
         column = schema.best_column(group_question, table.columns)
         if column:
             return column
-        # "orders per customer": group by the foreign key that points at the named table.
+        # "orders per customer": group by the foreign key that points at the named table. A table named
+        # only in its description counts when its rows have names to show (vessels "선박 목록", not an
+        # enrollment described as "a student taking a course").
         for other in schema.tables:
             terms = schema.table_terms[id(other)]
-            if other is not table and group_question.mentions(terms.full | terms.parts):
-                for candidate in table.columns:
-                    if candidate.references.split(".")[0] == other.name:
-                        return candidate
+            if other is table or not group_question.mentions(terms.full | terms.parts | terms.weak):
+                continue
+            for candidate in table.columns:
+                if candidate.references.split(".")[0] != other.name:
+                    continue
+                if group_question.mentions(terms.full | terms.parts) or schema.label_of(candidate):
+                    return candidate
     raise unsupported("Offline mode could not find the column to group by '%(group)s'.", group=phrases[0])
 
 
