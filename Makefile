@@ -33,7 +33,7 @@ bench: install
 	@$(BIN)/python scripts/bench.py
 
 test: install
-	scripts/with-postgres.sh scripts/with-mariadb.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-mariadb.sh scripts/with-redis.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
