@@ -28,6 +28,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive loopback ports nothing listens on right now."""
+    for _ in range(100):
+        first = free_port()
+        if first + count <= 65535 and not any(port_open(first + i) for i in range(1, count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free loopback ports")
+
+
 def port_open(port: int) -> bool:
     """Whether something accepts connections on a loopback port."""
     with socket.socket() as sock:
@@ -98,7 +107,7 @@ class Stack:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve.py exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
-            if "Ctrl-C stops both" in self.log():
+            if "Ctrl-C stops" in self.log():
                 return self
             time.sleep(0.25)
         self.stop()
