@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatAPI.cache import cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -100,7 +102,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database cache needs no extra server and is shared by every worker process,
 # so throttles hold under uwsgi; use redis:// when several machines serve the API.
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://chatapi_cache")}
+# redis:// gets Django's Redis backend, kept answering while Redis is unreachable (chatAPI/cache.py).
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="dbcache://chatapi_cache"))}
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
