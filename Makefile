@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 API_PORT ?= 8000
 WEB_PORT ?= 8080
+NODES ?= 1
 
-.PHONY: run test lint format serve bench install migrate seed clean messages
+.PHONY: run test lint format serve bench install migrate seed clean client messages
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -27,13 +28,13 @@ run: seed
 	@$(BIN)/python scripts/run_dev.py --api-port $(API_PORT) --web-port $(WEB_PORT)
 
 serve: install
-	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT)
+	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT) --nodes $(NODES)
 
 bench: install
 	@$(BIN)/python scripts/bench.py
 
 test: install
-	scripts/with-postgres.sh scripts/with-mariadb.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-mariadb.sh scripts/with-redis.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 # The site's JavaScript linter (ESLint, pinned in package-lock.json; node_modules is not committed).
 node_modules/.package-lock.json: package.json package-lock.json
@@ -44,6 +45,15 @@ lint: install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/eslint --max-warnings=0 frontend eslint.config.js
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# A typed Python client generated from the OpenAPI schema, in var/client/ (pip install var/client/chatapi-client).
+client: install
+	mkdir -p var/client
+	$(BIN)/python manage.py spectacular --format openapi-json --file var/client/openapi.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path var/client/openapi.json \
+		--config scripts/openapi-client.yml --meta setup --output-path var/client/chatapi-client --overwrite
+	@echo "Client written to var/client/chatapi-client (pip install var/client/chatapi-client)"
 
 format: install
 	$(BIN)/ruff format .
@@ -52,7 +62,7 @@ format: install
 # The project's Korean catalogue: collect new messages, then compile. chat/locale (the
 # offline translator's own texts) and the offline modules are kept out of it.
 MESSAGES_IGNORE := --ignore=.venv/* --ignore=var/* --ignore=tests/* --ignore=frontend/* --ignore=node_modules/* \
-	--ignore=scripts/* --ignore=chat/locale --ignore=chat/offline*.py --ignore=chat/prompts.py
+	--ignore=scripts/* --ignore=chat/locale --ignore=chat/llm/offline --ignore=chat/prompts.py
 messages: install
 	$(BIN)/python manage.py makemessages -l ko --no-wrap --add-location=file $(MESSAGES_IGNORE)
 	rm -f locale/*/LC_MESSAGES/django.mo  # compilemessages skips a .mo as new as its .po

@@ -4,9 +4,11 @@ from dj_rest_auth.registration.serializers import RegisterSerializer as BaseRegi
 from dj_rest_auth.serializers import LoginSerializer as BaseLoginSerializer
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from chatAPI.links import link
+from chatAPI.openapi import LinkSerializer
 
 User = get_user_model()
 
@@ -38,6 +40,7 @@ class UserSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("Nickname cannot be empty."))
         return value
 
+    @extend_schema_field(LinkSerializer(many=True))
     def get__links(self, obj) -> list[dict]:
         request = self.context["request"]
         return [
@@ -53,6 +56,7 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="TokenPair")
 class TokenPairSerializer(serializers.Serializer):
     """Login and registration response: `{access, refresh, user}`."""
 
