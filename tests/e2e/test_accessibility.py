@@ -46,7 +46,7 @@ def lang_page(request):
 
 def stored_turns(user, source):
     """A conversation holding an answer with a bar chart, one with a line chart and a failed turn."""
-    from chat import services
+    from chat import services, storage
 
     conversation = services.conversation_create(owner=user, datasource=source, title="도시별 매출")
     answer = services.message_start(conversation=conversation, question="도시별 매출과 주문 수는?")
@@ -54,16 +54,19 @@ def stored_turns(user, source):
     answer.status, answer.columns = "ok", ["city", "revenue", "orders"]
     answer.rows = [["서울", 5200, 41], ["부산", 3100, 28], ["인천", 2400, 22], ["대구", 1800, 15]]
     answer.row_count, answer.summary, answer.model, answer.total_ms = 4, "서울의 매출이 가장 높습니다.", "offline", 840
+    storage.record_turn(answer)
     answer.save()
     trend = services.message_start(conversation=conversation, question="월별 매출 추이")
     trend.sql = "SELECT month, revenue FROM monthly ORDER BY month"
     trend.status, trend.columns = "ok", ["month", "revenue"]
     trend.rows = [["2026-01", 1200], ["2026-02", 1500], ["2026-03", 900], ["2026-04", 1800]]
     trend.row_count, trend.summary = 4, "4월 매출이 가장 높습니다."
+    storage.record_turn(trend)
     trend.save()
     failed = services.message_start(conversation=conversation, question="재고가 가장 적은 상품은?")
     failed.status, failed.error_code = "error", "llm_unavailable"
     failed.error_message = "The language model is unavailable right now. Please try again shortly."
+    storage.record_turn(failed)
     failed.save()
     return conversation
 
