@@ -64,7 +64,7 @@ format: install
 MESSAGES_IGNORE := --ignore=.venv/* --ignore=var/* --ignore=tests/* --ignore=frontend/* --ignore=node_modules/* \
 	--ignore=scripts/* --ignore=chat/locale --ignore=chat/llm/offline --ignore=chat/prompts.py
 messages: install
-	$(BIN)/python manage.py makemessages -l ko --no-wrap --add-location=file $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages -l ko --no-wrap --no-obsolete --add-location=file $(MESSAGES_IGNORE)
 	rm -f locale/*/LC_MESSAGES/django.mo  # compilemessages skips a .mo as new as its .po
 	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv --ignore=node_modules --ignore=chat/locale
 
