@@ -83,7 +83,7 @@ def test_join_in_korean_with_korean_errors(ko_page, site, make_user):
 
     # Mistakes caught in the page, in Korean.
     page.get_by_role("button", name="계정 만들기").click()
-    expect(page.locator("#email-error")).to_have_text("이메일을(를) 입력하세요.")
+    expect(page.locator("#email-error")).to_have_text("이메일 항목을 입력하세요.")
     page.get_by_label("이메일").fill("TAKEN@example.com")
     page.get_by_label("닉네임").fill("민지")
     page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
@@ -212,7 +212,7 @@ def test_datasources_in_korean(ko_page, site, user, settings):
     )
     form.get_by_label("SQLite 파일").fill("shop.sqlite3")
     form.get_by_role("button", name="등록").click()
-    expect(page.locator(".toast").last).to_have_text("가게을(를) 등록했습니다.")
+    expect(page.locator(".toast").last).to_have_text("등록했습니다: 가게")
     item = page.locator(".ds-item").first
     item.get_by_role("button", name="연결 확인").click()
     expect(item.locator(".notice-success")).to_contain_text("연결됨")
