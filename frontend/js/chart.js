@@ -57,8 +57,10 @@ function looksLikeShares(series) {
  * The chartable part of a result, or null when it is not "one label column and
  * one or more numeric columns": `{labelName, series, kinds, preferred, total, …}`.
  * `kinds` lists the views that fit the data; `preferred` is the one shown first.
+ * `rowCount` is the result's full size when `rows` holds only its first rows, so the
+ * caption says the chart shows part of it.
  */
-export function chartSpec(columns, rows) {
+export function chartSpec(columns, rows, rowCount = rows && rows.length) {
   if (!Array.isArray(columns) || !Array.isArray(rows) || columns.length < 2 || rows.length < 2) return null;
   const numericColumns = [];
   for (let c = 1; c < columns.length; c += 1) {
@@ -77,7 +79,7 @@ export function chartSpec(columns, rows) {
   const spec = {
     labelName: String(columns[0]),
     labelKind: kind,
-    total: rows.length,
+    total: Math.max(rows.length, Number(rowCount) || 0),
     kinds: ["bar"],
     views: { bar },
   };
@@ -91,8 +93,8 @@ export function chartSpec(columns, rows) {
     spec.kinds.push("line");
     spec.views.line = { labels: ordered.map((row) => labelText(row[0])), series: seriesOf(ordered) };
   }
-  // Time has no "whole" to share out: dates and numbers get no pie.
-  if (kind === "category" && rows.length <= MAX_SLICES && pieFits(bar.series, bar.labels)) {
+  // Time has no "whole" to share out: dates and numbers get no pie; nor does a result seen only in part.
+  if (kind === "category" && spec.total === rows.length && rows.length <= MAX_SLICES && pieFits(bar.series, bar.labels)) {
     spec.kinds.push("pie");
     spec.views.pie = { labels: bar.labels, series: bar.series.slice(0, 1) };
   }

@@ -181,7 +181,7 @@ export class TurnView {
       return section;
     }
     const table = resultTable(result.columns, rows);
-    const spec = chartSpec(result.columns, rows);
+    const spec = chartSpec(result.columns, rows, count);
     if (!spec) {
       section.append(table);
       return section;

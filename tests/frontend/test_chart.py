@@ -7,14 +7,15 @@ import pytest
 
 @pytest.fixture
 def spec_of(run_i18n):
-    def run(columns, rows, *, lang="en", describe=None):
+    def run(columns, rows, *, lang="en", describe=None, row_count=None):
         script = f"""
             const chart = await import(i18nUrl.replace(/i18n\\.js$/, "chart.js"));
-            const spec = chart.chartSpec({json.dumps(columns)}, {json.dumps(rows)});
+            const rowCount = {json.dumps(row_count or len(rows))};
+            const spec = chart.chartSpec({json.dumps(columns)}, {json.dumps(rows)}, rowCount);
             if (!spec) return null;
             const kind = {json.dumps(describe)} || spec.preferred;
             return {{ kinds: spec.kinds, preferred: spec.preferred, text: chart.describeChart(spec, kind),
-                      lineLabels: spec.views.line ? spec.views.line.labels : null }};
+                      lineLabels: spec.views.line ? spec.views.line.labels : null, total: spec.total }};
         """
         return run_i18n(script, stored=lang)
 
@@ -43,6 +44,7 @@ def test_categories_open_on_bars_with_pie_one_click_away(spec_of):
         "preferred": "bar",
         "text": "revenue: highest 서울 (5,200), lowest 대구 (1,800).",
         "lineLabels": None,
+        "total": 3,
     }
 
 
@@ -62,3 +64,10 @@ def test_the_caption_speaks_korean(spec_of):
     assert got["text"] == "매출: 가장 높은 값은 서울(5,200), 가장 낮은 값은 부산(3,100)입니다."
     pie = spec_of(["도시", "매출"], [["서울", 5200], ["부산", 3100]], lang="ko", describe="pie")
     assert pie["text"] == "가장 큰 비중은 서울(62.7%), 가장 작은 비중은 부산(37.3%)입니다."
+
+
+def test_a_result_seen_in_part_is_no_pie_and_counts_all_its_rows(spec_of):
+    """Only the first rows of a long result are at hand: no pie of a whole that is not there."""
+    got = spec_of(["city", "revenue"], [["서울", 5200], ["부산", 3100]], row_count=1000)
+    assert got["kinds"] == ["bar"]
+    assert got["total"] == 1000  # the caption then says "Showing the first 2 of 1,000 rows."
