@@ -134,6 +134,8 @@ def test_chat_charts_errors_history_and_delete_in_korean(ko_page, site, user, sq
     turn.get_by_role("button", name="원 그래프").click()
     expect(turn.locator("path.chart-slice")).to_have_count(4)
     expect(turn.locator(".chart-legend-pie li").first).to_contain_text("서울")
+    expect(turn.locator(".chart-legend-pie li").first).to_contain_text("5,200 · 41.6%")
+    page.shots("ko-chat-pie")
     turn.get_by_role("button", name="표").click()
     expect(turn.locator(".result-table tbody tr").first.locator("td").last).to_have_text("5,200")
     expect(turn.locator(".turn-meta")).to_contain_text("오")  # "오전"/"오후": the time in Korean
