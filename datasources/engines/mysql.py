@@ -203,6 +203,7 @@ class MySQLEngine(Engine):
     default_port = 3306
     sqlglot_writer = ChatapiMySQL
     identifier_quote = "`"
+    text_type = "CHAR"
     driver_errors = (pymysql.Error,)
     denied_functions = frozenset(
         {
