@@ -46,3 +46,34 @@ class DatasourceTestThrottle(ScopedThrottle):
     """Connection tests per user (each one opens a network connection)."""
 
     scope = "datasource_test"
+
+
+class _MethodThrottle(ScopedThrottle):
+    """A scoped throttle that counts only the listed methods."""
+
+    methods: tuple[str, ...] = ()
+
+    def allow_request(self, request, view):
+        if request.method not in self.methods:
+            return True
+        return super().allow_request(request, view)
+
+
+class DatasourceRegisterThrottle(_MethodThrottle):
+    """Datasource registrations per user (each connects to the database and reads its schema)."""
+
+    scope = "datasource_register"
+    methods = ("POST",)
+
+
+class DatasourceEditThrottle(_MethodThrottle):
+    """Datasource edits per user (a changed connection is connected to and read again)."""
+
+    scope = "datasource_edit"
+    methods = ("PATCH", "PUT")
+
+
+class DatasourceIntrospectThrottle(ScopedThrottle):
+    """Schema reads per user (each can take up to DATASOURCE_INTROSPECTION_SECONDS of database work)."""
+
+    scope = "datasource_introspect"

@@ -9,7 +9,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from chatAPI.links import link
-from chatAPI.throttles import DatasourceTestThrottle
+from chatAPI.throttles import (
+    DatasourceEditThrottle,
+    DatasourceIntrospectThrottle,
+    DatasourceRegisterThrottle,
+    DatasourceTestThrottle,
+)
 from datasources import selectors, services
 from datasources.errors import DatasourceError
 from datasources.serializers import (
@@ -52,6 +57,7 @@ class DataSourceListView(GenericAPIView):
     """GET: a page of the datasources the user may use (own + demo). POST: register one."""
 
     serializer_class = DataSourceSerializer
+    throttle_classes = [DatasourceRegisterThrottle]
 
     def get_queryset(self):
         return selectors.datasource_list(user=self.request.user)
@@ -77,6 +83,7 @@ class DataSourceDetailView(GenericAPIView):
     """GET one datasource; PATCH or DELETE your own (demo sets are read-only)."""
 
     serializer_class = DataSourceSerializer
+    throttle_classes = [DatasourceEditThrottle]
 
     def get(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
@@ -116,6 +123,7 @@ class DataSourceTestView(GenericAPIView):
 class DataSourceIntrospectView(GenericAPIView):
     """POST: re-read the schema (owners; staff also for demo sets) and return it."""
 
+    throttle_classes = [DatasourceIntrospectThrottle]
     serializer_class = None
 
     @extend_schema(request=None, responses={200: SchemaResponse})
