@@ -45,6 +45,7 @@ def _test_settings(settings, tmp_path):
             ("datasource_test", "datasource_register", "datasource_edit", "datasource_introspect"), "10000/min"
         ),
     }
+    settings.THROTTLE_RATES.update({"password": "10000/min", "admin_login": "10000/min"})
     settings.DATASOURCE_SQLITE_DIR = tmp_path / "datasources"
     settings.DATASOURCE_SQLITE_DIR.mkdir()
     settings.LLM_PROVIDER = "offline"
@@ -107,6 +108,15 @@ def postgres_url() -> str:
     url = os.environ.get("TEST_POSTGRES_URL")
     if not url:
         skip_or_fail("TEST_POSTGRES_URL is not set (run through `make test` or scripts/with-postgres.sh)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of a Redis server the tests may write to and flush."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("TEST_REDIS_URL is not set (run through `make test` or scripts/with-redis.sh)")
     return url
 
 
