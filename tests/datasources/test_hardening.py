@@ -419,3 +419,23 @@ def test_mariadb_many_large_rows_stop_at_the_byte_budget(maria):
     outcome, seconds, peak = timed_peak(lambda: executor.execute(datasource, sql))
     assert outcome.truncated and 0 < outcome.row_count < 1000
     assert peak < settings.RESULT_MAX_BYTES + FIXED_OVERHEAD
+
+
+@pytest.mark.mysql
+def test_mariadb_sql_modes_that_change_the_parse_are_taken_out(maria):
+    # With NO_BACKSLASH_ESCAPES or ANSI_QUOTES the server would read string literals differently
+    # from the guard: the session runs without them, whatever the server sets.
+    datasource, info = maria
+    conn = info["admin"]()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT @@GLOBAL.sql_mode")
+            before = cursor.fetchone()[0]
+            cursor.execute("SET GLOBAL sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES,PIPES_AS_CONCAT'")
+        result = executor.execute(datasource, "SELECT 'x\\\\' AS a, \"y\" AS b, 1 || 0 AS c")
+        assert result.rows == [["x\\", "y", 1]]
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute("SET GLOBAL sql_mode = %s", [before])
+        conn.close()
+    assert _maria_running(info) == []
