@@ -218,7 +218,7 @@ def test_sql_the_parser_cannot_handle_is_a_clean_rejection(auth_client, shop, sq
     if response.status_code == 201:
         assert body["status"] == "rejected" and body["error"]["code"] == "sql_rejected", body
     else:
-        assert body["detail"] and body["code"] in ("sql_rejected", "invalid"), body
+        assert body["detail"] and body["code"] and "errors" in body, body  # a validation error on the field
     assert digest() == before
 
 
