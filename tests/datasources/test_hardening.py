@@ -190,6 +190,24 @@ def test_results_wider_than_the_column_cap_are_refused_before_a_row_is_fetched(s
     assert executor.execute(datasource, _wide("1", 50)).columns == [f"c{i}" for i in range(50)]
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'abc' LIKE '" + "%a" * 600 + "' AS m",  # LIKE pattern longer than 1000
+        "SELECT " + " + ".join(["1"] * 300) + " AS n",  # expression deeper than 200
+        "SELECT max(" + ", ".join(["1"] * 120) + ") AS n",  # more than 100 function arguments
+    ],
+    ids=["like_pattern", "expression_depth", "function_arguments"],
+)
+def test_sqlite_connection_limits_refuse_costly_shapes(shop, sql):
+    datasource, digest = shop
+    before = digest()
+    with pytest.raises(QueryFailed):
+        executor.execute(datasource, sql)
+    assert_workers_idle()
+    assert digest() == before
+
+
 # --- Parser limits -------------------------------------------------------------------------------
 
 
