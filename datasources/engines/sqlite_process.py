@@ -165,20 +165,32 @@ _spare_lock = threading.Lock()
 
 
 def _take_process() -> subprocess.Popen:
-    """A waiting worker (the spare, when it is ours and alive) and a new spare started behind it."""
+    """A waiting worker (the spare, when it is ours and alive), with a new spare started behind it."""
     global _spare
     with _spare_lock:
         spare, _spare = _spare, None
-        process = None
-        if spare is not None and spare[0] == os.getpid() and spare[1].poll() is None:
-            process = spare[1]
-        if process is None:
-            process = _spawn()
-        try:
-            _spare = (os.getpid(), _spawn())
-        except OSError:
-            _spare = None
+    if spare is not None and spare[0] == os.getpid() and spare[1].poll() is None:
+        process = spare[1]
+    else:
+        process = _spawn()
+    # Off the query's path: starting a process costs a fork and an exec.
+    threading.Thread(target=_refill, name="sqlite-worker-spare", daemon=True).start()
     return process
+
+
+def _refill() -> None:
+    """Start a spare worker unless one is waiting already."""
+    global _spare
+    try:
+        process = _spawn()
+    except OSError:
+        return
+    with _spare_lock:
+        if _spare is None or _spare[0] != os.getpid() or _spare[1].poll() is not None:
+            _spare, process = (os.getpid(), process), None
+    if process is not None:  # another query's refill won: this one is not needed
+        process.kill()
+        _reap(process)
 
 
 def _reap(process: subprocess.Popen):
