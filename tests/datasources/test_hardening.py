@@ -69,7 +69,8 @@ def assert_workers_idle() -> None:
     after = _children_cpu()
     busy = {pid: after[pid] - before.get(pid, 0) for pid in after if after[pid] - before.get(pid, 0) > 0.05}
     assert not busy, f"child processes still computing: {busy}"
-    assert len(after) <= 1
+    # At most the spare (and, for a moment, a second one a racing refill is about to stop).
+    assert len(after) <= 2
 
 
 def timed_peak(run):
