@@ -37,14 +37,12 @@ SHOP = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO item
 
 @pytest.fixture
 def api_schema(db, user, sqlite_datasource):
-    """The live schema, calling the WSGI application in-process; the user owns a datasource and a conversation."""
+    """The schema the application serves, calling it in-process; the user owns a datasource and a conversation."""
     from chat import services
 
     datasource = sqlite_datasource(user, SHOP)
     services.conversation_create(owner=user, datasource=datasource, title="fuzzed")
-    schema = schemathesis.openapi.from_dict(published_schema())
-    schema.app = get_wsgi_application()
-    return schema
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
 OPERATIONS = [
