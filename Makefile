@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 API_PORT ?= 8000
 WEB_PORT ?= 8080
+NODES ?= 1
 
 .PHONY: run test lint format serve bench install migrate seed clean client
 
@@ -27,13 +28,13 @@ run: seed
 	@$(BIN)/python scripts/run_dev.py --api-port $(API_PORT) --web-port $(WEB_PORT)
 
 serve: install
-	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT)
+	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT) --nodes $(NODES)
 
 bench: install
 	@$(BIN)/python scripts/bench.py
 
 test: install
-	scripts/with-postgres.sh scripts/with-mariadb.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-mariadb.sh scripts/with-redis.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

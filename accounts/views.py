@@ -29,7 +29,7 @@ from accounts.serializers import (
 )
 from chatAPI.exceptions import DomainError
 from chatAPI.openapi import errors
-from chatAPI.throttles import AuthThrottle
+from chatAPI.throttles import AuthThrottle, PasswordAddressThrottle, PasswordUserThrottle
 
 
 class RefreshTokenInvalid(DomainError):
@@ -146,6 +146,8 @@ class UserDetailsView(BaseUserDetailsView):
     """Read or change the profile; DELETE with the password removes the account and everything it owns."""
 
     http_method_names = ["get", "patch", "delete", "options"]
+    # DELETE checks the password: tries are limited per user and per address (GET and PATCH are not).
+    throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
     delete_has_body = True  # the password confirms the deletion
 
     @extend_schema(operation_id="getProfile", summary="Read your profile", responses={200: UserSerializer})
@@ -176,6 +178,9 @@ class UserDetailsView(BaseUserDetailsView):
 
 class PasswordChangeView(BasePasswordChangeView):
     """Change the password; tokens issued before stop working."""
+
+    # `old_password` is a password check: tries are limited per user and per address.
+    throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
 
     @extend_schema(
         operation_id="changePassword",
