@@ -130,6 +130,12 @@ def send(client: Client, method: str, path: str, body: str | None, **headers):
     return client.generic(method, path, body.encode("utf-8", "surrogatepass"), "application/json", **headers)
 
 
+def test_every_api_route_is_in_the_schema():
+    documented = {re.sub(r"\{\w+\}", "<int:pk>", path) for path in published_schema()["paths"]}
+    undocumented = {"/" + route for route in api_routes()} - documented
+    assert undocumented == {"/api/schema/", "/api/docs/", "/api/^.*$"}
+
+
 @pytest.mark.parametrize("route", api_routes())
 def test_api_route_answers_every_method_without_5xx(route, world, user, settings):
     settings.DEBUG_PROPAGATE_EXCEPTIONS = False
