@@ -200,3 +200,11 @@ def test_errors_from_outside_drf_are_json(api_client):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+@pytest.mark.urls("tests.api.urls_probe")
+def test_an_html_error_under_api_is_reshaped_as_json(api_client):
+    response = api_client.get("/api/probe/html-refusal/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to do this.", "code": "permission_denied"}
+    assert response["Retry-After"] == "7"
