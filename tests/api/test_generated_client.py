@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.core.wsgi import get_wsgi_application
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "scripts" / "openapi-client.yml"
@@ -65,11 +64,11 @@ def _module(package, name: str):
 
 
 @pytest.mark.django_db
-def test_generated_client_works_end_to_end(generated, sqlite_datasource):
+def test_generated_client_works_end_to_end(generated, sqlite_datasource, wsgi_app):
     sqlite_datasource(None, SHOP, name="shared shop")  # a demo set everyone may ask
     api = lambda name: _module(generated, f"api.{name}")  # noqa: E731
     models = _module(generated, "models")
-    transport = {"transport": httpx.WSGITransport(app=get_wsgi_application())}
+    transport = {"transport": httpx.WSGITransport(app=wsgi_app)}
     anonymous = generated.Client(base_url="http://testserver", httpx_args=transport, raise_on_unexpected_status=True)
 
     root = api("default.get_api_root").sync(client=anonymous)
