@@ -1,22 +1,25 @@
-"""Fixtures of the contract tests."""
+"""Fixtures for the API-wide tests."""
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
+from django.core import signals
 from django.db import close_old_connections
+
+
+@pytest.fixture(autouse=True)
+def wsgi_keeps_the_test_connection():
+    """Requests made through the real WSGI handler (schemathesis, the generated client's transport) keep the
+    test's database connection, as Django's own test client does: closing it at the end of a request would
+    end the test's transaction on PostgreSQL."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
 def wsgi_app():
-    """The WSGI application for in-process HTTP clients (httpx, schemathesis).
+    """The WSGI application, for in-process HTTP clients (httpx, schemathesis)."""
+    from django.core.wsgi import get_wsgi_application
 
-    Like Django's test client, it keeps the test's database connection open at the start and end
-    of each request, so requests see the test's transaction on every database.
-    """
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        for signal in (request_started, request_finished):
-            signal.connect(close_old_connections)
+    return get_wsgi_application()
