@@ -199,7 +199,8 @@ def postprocess_error_codes(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorCode"] = _enum_component(error_codes.error_codes(), "Machine code of an error answer.")
     schemas["TurnErrorCode"] = _enum_component(error_codes.turn_error_codes(), "Why a stored turn failed.")
-    for name, enum in (("Error", "ErrorCode"), ("TurnFailure", "ErrorCode"), ("TurnError", "TurnErrorCode")):
+    pairs = [("Error", "ErrorCode"), ("TurnFailure", "ErrorCode"), ("StreamErrorEvent", "ErrorCode")]
+    for name, enum in [*pairs, ("TurnError", "TurnErrorCode")]:
         if name in schemas:
             schemas[name]["properties"]["code"] = {"$ref": f"#/components/schemas/{enum}"}
     return result
