@@ -150,8 +150,12 @@ class TestRealAnswersMatchTheSchema:
             url, {"question": "How many customers are there?"}, format="json", HTTP_ACCEPT="text/event-stream"
         )
         checker.check("POST", url, stream)
-        text = b"".join(stream.streaming_content).decode()
-        assert [line[7:] for line in text.splitlines() if line.startswith("event: ")][-1] == "done"
+        events = checker.check_stream(url, b"".join(stream.streaming_content).decode())
+        assert events[:5] == ["stage", "sql", "stage", "result", "stage"]
+        assert set(events[5:-1]) == {"summary"} and events[-1] == "done"
+        refused = auth_client.post(url, {"sql": "DROP TABLE customers"}, format="json", HTTP_ACCEPT="text/event-stream")
+        events = checker.check_stream(url, b"".join(refused.streaming_content).decode())
+        assert events[-1] == "error"
 
     def test_accounts_datasources_and_throttles(self, api_client, auth_client, shop, checker, settings):
         body = {"email": "c@example.com", "nickname": "C", "password1": "Zebra-lamp-77", "password2": "Zebra-lamp-77"}
