@@ -18,10 +18,11 @@ SHOP = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT);
 INSERT INTO customers VALUES (1, 'Ann', 'Seoul'), (2, 'Bo', 'Busan');
 """
-VERB_ID = re.compile(
-    r"^(get|list|create|update|delete|rename|ask|login|logout|register|refresh|verify|change|"
-    r"download|test|introspect|describe)[A-Za-z]*$"
-)
+VERBS = (
+    "get list create update delete rename ask login logout register refresh verify change download test "
+    "introspect describe add remove set send rate import export search evaluate run upload"
+).split()
+VERB_ID = re.compile(rf"^({'|'.join(VERBS)})([A-Z][A-Za-z]*)?$")
 
 
 def operations():
