@@ -190,6 +190,13 @@ class TestSpecificCodes:
         other = auth_client.post("/api/chat/", {"question": "x", "conversation": 987654}, format="json").json()
         assert other["code"] == "unknown_conversation"
 
+    def test_password_failures_have_their_own_codes(self, api_client, auth_client, user):
+        login = {"email": user.email, "password": "not it"}
+        body = api_client.post("/api/auth/login/", login, format="json").json()
+        assert body["code"] == "invalid_credentials" and body["detail"] == "Unable to log in with provided credentials."
+        body = auth_client.delete("/api/auth/user/", {"password": "not it"}, format="json").json()
+        assert body["code"] == "wrong_password" and body["errors"] == {"password": ["The password is not correct."]}
+
     def test_several_different_failures_answer_invalid_with_every_field(self, api_client):
         body = api_client.post("/api/auth/registration/", {"email": "not-an-email"}, format="json").json()
         assert body["code"] == "invalid"

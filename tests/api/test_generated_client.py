@@ -160,10 +160,10 @@ def test_generated_client_works_end_to_end(generated, sqlite_datasource, wsgi_ap
     assert refused.sync(client=client, all_=models.DeleteAllConversationsAll.TRUE).deleted == 1
 
     wrong = api("auth.delete_account").sync(client=client, body=models.AccountDeleteRequest(password="nope"))
-    assert isinstance(wrong, models.Error) and wrong.code == models.ErrorCode.INVALID
+    assert isinstance(wrong, models.Error) and wrong.code == models.ErrorCode.WRONG_PASSWORD
     gone = api("auth.delete_account").sync_detailed(client=client, body=models.AccountDeleteRequest(password=PASSWORD))
     assert gone.status_code == 204
     after = api("auth.login").sync(
         client=anonymous, body=models.LoginRequest(email="typed@example.com", password=PASSWORD)
     )
-    assert isinstance(after, models.Error) and after.code == models.ErrorCode.INVALID
+    assert isinstance(after, models.Error) and after.code == models.ErrorCode.INVALID_CREDENTIALS
