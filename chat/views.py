@@ -42,6 +42,7 @@ ASK_RESPONSES = {
         status: OpenApiResponse(TurnFailureSchema, description=description)
         for status, description in TURN_FAILURE_DESCRIPTIONS.items()
     },
+    **errors(409),
 }
 SEARCH = OpenApiParameter("search", str, description="Only conversations whose title or questions contain this")
 DELETE_ALL = OpenApiParameter(
