@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question, korean_stem, word_forms
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -34,11 +36,23 @@ from chat.llm.offline.vocabulary import (
 from chat.schema_context import ColumnInfo, TableInfo
 
 SHAPE_TERMS = {"COUNT": COUNT_TERMS, "AVG": AVG_TERMS, "SUM": SUM_TERMS, "MIN": MIN_TERMS, "MAX": MAX_TERMS}
+SHAPE_WORDS = set().union(*SHAPE_TERMS.values(), RANK_TERMS, GROUP_TERMS, COUNTERS)
 # The noun a question is about, where English puts it: "how many X", "top 5 X", "list all X", "number of X".
 SUBJECT = re.compile(
     r"\b(?:how many|number of|count of|top \d+|list(?: all)?(?: the)?|show(?: me)?(?: all)?(?: the)?"
     r"|which|what are the(?: \d+)?)\s+([a-z][a-z0-9_]*)"
 )
+# ... and where Korean puts it: "제품은 몇 개", "제품 수", "제품 목록".
+SUBJECT_KO = re.compile(
+    r"([\uac00-\ud7a3a-z0-9_]+?)(?:은|는|이|가|을|를|의)?\s*(?:몇|수(?![\uac00-\ud7a3])|수는|개수|목록)"
+)
+
+
+def subject_words(question: Question) -> set[str]:
+    """Forms of the words in the place a question names what it is about."""
+    found = [m.group(1) for m in SUBJECT.finditer(question.lowered)]
+    found += [m.group(1) for m in SUBJECT_KO.finditer(question.lowered)]
+    return {form for word in found for form in word_forms(word)}
 
 
 def korean_core(word: str) -> str:
@@ -126,15 +140,19 @@ def require_placed(schema: SchemaIndex, plan: Plan) -> None:
     """Refuse, naming the word, when a content word of the question has no place in the plan."""
     placed = placed_words(schema, plan)
     question = plan.question
-    subjects = {form for match in SUBJECT.finditer(question.lowered) for form in word_forms(match.group(1))}
+    subjects = subject_words(question)
     for word in question.words:
         if word.isdigit() or placed.covers(word):
             continue
+        if HANGUL.search(word):
+            word = korean_core(word)  # named without its particle: '제품', not '제품은'
         if word in SUPERLATIVES or word_forms(word) & subjects and not any_table_named(schema, word):
             if word in SUPERLATIVES:
-                raise unsupported("Offline mode could not tell which column '%(word)s' is measured by.", word=word)
-            raise unsupported("This datasource has no table for '%(word)s'.", word=word)
-        raise unsupported("Offline mode could not place the word '%(word)s' in the query.", word=word)
+                raise unsupported(
+                    gettext_noop("Offline mode could not tell which column '%(word)s' is measured by."), word=word
+                )
+            raise unsupported(gettext_noop("This datasource has no table for '%(word)s'."), word=word)
+        raise unsupported(gettext_noop("Offline mode could not place the word '%(word)s' in the query."), word=word)
 
 
 def any_table_named(schema: SchemaIndex, word: str) -> bool:

@@ -14,12 +14,13 @@ that part ignored. Refusals are written in the question's language.
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from chat.errors import OfflineUnsupported
 from chat.language import question_language
 from chat.llm.offline import filters as filtering
-from chat.llm.offline.accounting import Placed, require_placed
-from chat.llm.offline.question import Question, has_aggregate
+from chat.llm.offline.accounting import SHAPE_WORDS, Placed, korean_core, require_placed, subject_words
+from chat.llm.offline.question import Question, has_aggregate, word_forms
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes import aggregate, grouped, listing, ranking
@@ -31,6 +32,7 @@ from chat.llm.offline.vocabulary import (
     DIGITS,
     GROUP_EN,
     GROUP_KO,
+    HANGUL,
     MAX_WORDS,
     MIN_WORDS,
     TOP_WORDS,
@@ -52,7 +54,7 @@ class Translator:
 
     def _translate(self, question: Question) -> str:
         if COMPARISON_WORDS.search(question.lowered):
-            raise unsupported("Offline mode does not answer comparisons (more than, before, 이상, …).")
+            raise unsupported(gettext_noop("Offline mode does not answer comparisons (more than, before, 이상, …)."))
         reasons = []
         most = grouped.most_group(question.lowered)
         if most is not None:
@@ -82,10 +84,23 @@ class Translator:
         if specific:
             raise specific[0]
         if not tables:
-            word = next((w for w in question.words if not Placed(self.schema).covers(w) and not w.isdigit()), "")
-            if word:
-                raise unsupported("This datasource has no table for '%(word)s'.", word=word)
+            self._refuse_unknown_words(question)
         raise unsupported()
+
+    def _refuse_unknown_words(self, question: Question) -> None:
+        """No table fits: name what the question is about ("products"), else its first unknown word."""
+        placed = Placed(self.schema)
+        placed.words |= SHAPE_WORDS
+        unknown = [w for w in question.words if not w.isdigit() and not placed.covers(w)]
+        unknown = [korean_core(w) if HANGUL.search(w) else w for w in unknown]
+        subjects = subject_words(question)
+        subject = next((w for w in unknown if word_forms(w) & subjects), None)
+        if subject:
+            raise unsupported(gettext_noop("This datasource has no table for '%(word)s'."), word=subject)
+        if unknown:
+            raise unsupported(
+                gettext_noop("Offline mode could not place the word '%(word)s' in the query."), word=unknown[0]
+            )
 
     def _prefer_referencing(self, question: Question, tables: list[TableInfo]) -> list[TableInfo]:
         """ "Sales 부서 직원 수": a value naming a row of a table another named table references counts the latter."""
@@ -114,7 +129,7 @@ class Translator:
         year = filtering.year_filter(schema, rest, table)
         limit = rest.number()
         if any(int(d) != limit and int(d) not in rest.years() for d in DIGITS.findall(rest.lowered)):
-            raise unsupported("Offline mode could not use every number in the question.")
+            raise unsupported(gettext_noop("Offline mode could not use every number in the question."))
 
         source = Source(table, self.engine)
         label = schema.label_of(group) if group is not None else None

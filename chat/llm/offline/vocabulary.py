@@ -114,12 +114,20 @@ GLOSSARY = [
     {"revenue", "수익"},
     {"format", "형식", "포맷"},
     {"group", "그룹"},
+    {"track", "song", "트랙", "곡", "노래"},
+    {"patient", "환자"},
+    {"doctor", "physician", "의사"},
+    {"appointment", "예약", "진료"},
+    {"vehicle", "car", "차량", "자동차"},
+    {"driver", "운전자", "기사"},
+    {"trip", "ride", "운행", "주행"},
     {"ad", "ads", "advert", "advertisement", "광고"},
 ]
 
 # Superlatives that name a measure rather than a column: "the 5 longest tracks" ranks by the one numeric
 # column whose name or description fits. Each maps to (direction, words such a column's name or description holds).
 _LENGTH = {"length", "long", "duration", "milliseconds", "millisecond", "ms", "seconds", "minutes", "runtime"}
+_LENGTH |= {"distance", "km", "miles", "kilometers", "kilometres", "거리"}
 _LENGTH |= {"pages", "page", "길이", "분량", "쪽수", "재생시간"}
 _PRICE = {"price", "cost", "fee", "amount", "unitprice", "가격", "단가", "금액"}
 _SIZE = {"size", "bytes", "byte", "area", "capacity", "tonnage", "volume", "total", "amount", "population"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question, korean_stem
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -15,10 +17,10 @@ from chat.schema_context import ColumnInfo, TableInfo
 # A sum asked for outright: "total" alone may also mean a count ("total number of orders").
 PLAIN_SUM = re.compile(r"\bsum\b|합계|총합|합산|총액")
 NO_TARGET = {
-    "AVG": "Offline mode could not tell which column to average.",
-    "MIN": "Offline mode could not tell which column's minimum is asked for.",
-    "MAX": "Offline mode could not tell which column's maximum is asked for.",
-    "SUM": "Offline mode could not tell which column to add up.",
+    "AVG": gettext_noop("Offline mode could not tell which column to average."),
+    "MIN": gettext_noop("Offline mode could not tell which column's minimum is asked for."),
+    "MAX": gettext_noop("Offline mode could not tell which column's maximum is asked for."),
+    "SUM": gettext_noop("Offline mode could not tell which column to add up."),
 }
 
 
@@ -62,7 +64,7 @@ def choose(
 
 def sql(plan: Plan) -> str:
     if plan.limit is not None or (plan.superlative and plan.aggregate not in ("MIN", "MAX")):
-        raise unsupported("Offline mode could not combine that ranking with a total.")
+        raise unsupported(gettext_noop("Offline mode could not combine that ranking with a total."))
     source = plan.source
     if plan.aggregate == "COUNT":
         return f"SELECT COUNT(*) AS {quote('count', plan.engine)} FROM {source.sql()}{plan.where}"
