@@ -31,8 +31,14 @@ def _values(rows) -> str:
 
 def music_sql() -> str:
     rng = random.Random(7)
-    employees = [(1, "Adams", "Andrew", "General Manager", "Canada"), (2, "Edwards", "Nancy", "Sales Manager", "Canada")]
-    employees += [(3, "Peacock", "Jane", "Sales Support Agent", "Canada"), (4, "Park", "Margaret", "Sales Agent", "Canada")]
+    employees = [
+        (1, "Adams", "Andrew", "General Manager", "Canada"),
+        (2, "Edwards", "Nancy", "Sales Manager", "Canada"),
+    ]
+    employees += [
+        (3, "Peacock", "Jane", "Sales Support Agent", "Canada"),
+        (4, "Park", "Margaret", "Sales Agent", "Canada"),
+    ]
     customers = []
     for i in range(1, 76):
         country = COUNTRIES[(i * 7) % len(COUNTRIES)] if i % 5 else "Canada"
@@ -59,7 +65,13 @@ def music_sql() -> str:
     for i in range(1, 301):
         year = 2020 + i % 4
         invoices.append(
-            (i, rng.randint(1, 75), f"{year}-{1 + i % 12:02d}-{1 + i % 27:02d}", COUNTRIES[i % 25], round(0.5 + i * 0.37, 2))
+            (
+                i,
+                rng.randint(1, 75),
+                f"{year}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                COUNTRIES[i % 25],
+                round(0.5 + i * 0.37, 2),
+            )
         )
     lines = [(i, rng.randint(1, 300), rng.randint(1, 400), 0.99, rng.randint(1, 3)) for i in range(1, 601)]
     return f"""
@@ -110,8 +122,9 @@ INSERT INTO patients VALUES (1, 'Ann', 'A', '1980-02-01', 61.5), (2, 'Ben', 'B',
     (3, 'Cal', 'O', '1990-11-30', 74.3), (4, 'Dee', 'AB', '2001-05-05', 55.1), (5, 'Eve', 'O', '1969-09-09', 90.2),
     (6, 'Fay', 'A', '1995-03-03', 66.6);
 INSERT INTO appointments VALUES (1, 1, 1, '2024-01-10', 30, 'done'), (2, 2, 1, '2024-02-11', 45, 'done'),
-    (3, 3, 2, '2024-03-12', 20, 'cancelled'), (4, 4, 3, '2025-01-13', 60, 'done'), (5, 5, 3, '2025-02-14', 15, 'booked'),
-    (6, 6, 4, '2025-03-15', 25, 'booked'), (7, 1, 3, '2025-04-16', 35, 'done'), (8, 2, 2, '2024-05-17', 50, 'done');
+    (3, 3, 2, '2024-03-12', 20, 'cancelled'), (4, 4, 3, '2025-01-13', 60, 'done'),
+    (5, 5, 3, '2025-02-14', 15, 'booked'), (6, 6, 4, '2025-03-15', 25, 'booked'),
+    (7, 1, 3, '2025-04-16', 35, 'done'), (8, 2, 2, '2024-05-17', 50, 'done');
 """
 
 FLEET_SQL = """

@@ -58,8 +58,7 @@ MUSIC = [
     ),
     (
         "Number of tracks per media type",
-        "SELECT m.Name, COUNT(*) FROM Track t JOIN MediaType m ON t.MediaTypeId = m.MediaTypeId "
-        "GROUP BY m.MediaTypeId",
+        "SELECT m.Name, COUNT(*) FROM Track t JOIN MediaType m ON t.MediaTypeId = m.MediaTypeId GROUP BY m.MediaTypeId",
         True,
     ),
     (
