@@ -20,21 +20,24 @@ from chat.errors import OfflineUnsupported
 from chat.language import question_language
 from chat.llm.offline import filters as filtering
 from chat.llm.offline.accounting import SHAPE_WORDS, Placed, korean_core, require_placed, subject_words
-from chat.llm.offline.question import Question, has_aggregate, word_forms
+from chat.llm.offline.question import Question, asks_count, has_aggregate, word_forms
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes import aggregate, grouped, listing, ranking
 from chat.llm.offline.shapes.plan import MostGroup, Plan
-from chat.llm.offline.sql import Source, literal
+from chat.llm.offline.sql import Source, is_temporal, literal
 from chat.llm.offline.vocabulary import (
     ASCENDING_WORDS,
     COMPARISON_WORDS,
+    DESCENDING_WORDS,
     DIGITS,
     GROUP_EN,
     GROUP_KO,
     HANGUL,
+    LIST_WORDS,
     MAX_WORDS,
     MIN_WORDS,
+    SORT_WORDS,
     TOP_WORDS,
 )
 from chat.schema_context import TableInfo
@@ -87,6 +90,15 @@ class Translator:
             self._refuse_unknown_words(question)
         raise unsupported()
 
+    def _sort_only(self, question: Question) -> bool:
+        """Whether the only ranking words ask for an order ("가격 순으로"), not for the first rows."""
+        words = self.schema.superlatives(question)
+        return (
+            bool(words)
+            and words <= SORT_WORDS
+            and not (MIN_WORDS.search(question.lowered) or MAX_WORDS.search(question.lowered))
+        )
+
     def _refuse_unknown_words(self, question: Question) -> None:
         """No table fits: name what the question is about ("products"), else its first unknown word."""
         placed = Placed(self.schema)
@@ -118,12 +130,15 @@ class Translator:
     ) -> str:
         schema, lowered = self.schema, question.lowered
         group = grouped.group_column(schema, groups, table) if groups else None
-        order_hint = None
-        if group is not None and most is None and group.is_numeric and TOP_WORDS.search(lowered):
-            if not has_aggregate(lowered):
+        order_hint = sort_by = None
+        if group is not None and most is None and not has_aggregate(lowered) and not asks_count(question):
+            if group.is_numeric and not group.is_key and TOP_WORDS.search(lowered):
                 # "top 3 vessels by tonnage" ranks by a number; it does not group by it.
                 order_hint, group = group, None
-        filters = filtering.filters_for(schema, question, table, group or order_hint)
+            elif (group.is_numeric and not group.is_key) or is_temporal(group) or LIST_WORDS.search(lowered):
+                # "list products by price", "show orders by status": every row, sorted, not a count per value.
+                sort_by, group = group, None
+        filters = filtering.filters_for(schema, question, table, group or order_hint or sort_by)
         filtering.require_values_used(schema, question, filters)
         rest = question.without(f.text for f in filters)
         year = filtering.year_filter(schema, rest, table)
@@ -172,6 +187,10 @@ class Translator:
             sql = grouped.sql(plan)
         elif kind is not None:
             sql = aggregate.sql(plan)
+        elif ranking_asked and limit is None and self._sort_only(question):
+            # "상품을 가격 순으로 보여줘": in price order, every row; not the single first one.
+            plan.order_by, plan.direction, plan.superlative_word = ranking.order_column(schema, question, table, values)
+            sql = listing.sql(plan)
         elif ranking_asked:
             if order_hint is not None:
                 plan.order_by, plan.direction = order_hint, "ASC" if ASCENDING_WORDS.search(lowered) else "DESC"
@@ -181,6 +200,8 @@ class Translator:
                 )
             sql = ranking.sql(plan)
         else:
+            if sort_by is not None:
+                plan.order_by, plan.direction = sort_by, "DESC" if DESCENDING_WORDS.search(lowered) else "ASC"
             sql = listing.sql(plan)
         require_placed(schema, plan)
         return sql

@@ -6,12 +6,12 @@ import re
 
 from django.utils.translation import gettext_noop
 
-from chat.llm.offline.question import Question, korean_stem
+from chat.llm.offline.question import Question, asks_count
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes.plan import Plan
 from chat.llm.offline.sql import quote
-from chat.llm.offline.vocabulary import AVG_WORDS, COUNT_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
+from chat.llm.offline.vocabulary import AVG_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
 from chat.schema_context import ColumnInfo, TableInfo
 
 # A sum asked for outright: "total" alone may also mean a count ("total number of orders").
@@ -38,8 +38,7 @@ def choose(
     "The total of X" adds X up: it is a COUNT only with a counting word ("total number of orders").
     """
     lowered = question.lowered
-    stems = {korean_stem(word) for word in question.words}
-    counting = bool(COUNT_WORDS.search(lowered)) or bool(stems & {"수", "숫자"})
+    counting = asks_count(question)
     if ranked and not counting:
         return None, None
     kinds = (("AVG", AVG_WORDS), ("MIN", MIN_WORDS), ("MAX", MAX_WORDS), ("SUM", SUM_WORDS))
