@@ -117,3 +117,35 @@ def test_korean_questions_get_korean_summaries_whatever_the_request_language(aut
     assert response.json()["summary"] == "결과는 75입니다 (count)."
     english = answer(auth_client, music, "How many customers are there?")
     assert english["summary"] == "The answer is 75 (count)."
+
+
+@pytest.mark.parametrize(
+    ("question", "column", "direction"),
+    [
+        ("List tracks by unit price", "UnitPrice", "ASC"),
+        ("Show invoices by invoice date", "InvoiceDate", "ASC"),
+        ("Show tracks sorted by bytes descending", "Bytes", "DESC"),
+        ("트랙을 재생시간 순으로 보여줘", "Milliseconds", "DESC"),
+    ],
+)
+def test_a_listing_by_a_column_is_every_row_sorted(auth_client, make_source, user, question, column, direction):
+    """Not a count per distinct price, and not the single first row."""
+    source = make_source(user, music_sql(), name="music", descriptions={"Track.Milliseconds": "재생시간"})
+    conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+    turn = answer(auth_client, conversation, question)
+    assert turn["sql"].endswith(f'ORDER BY "{column}" {direction}')
+    assert "COUNT" not in turn["sql"] and "LIMIT" not in turn["sql"]
+    assert turn["result"]["row_count"] in (300, 400)
+
+
+def test_a_compound_name_with_total_is_the_total(auth_client, make_source, user):
+    source = make_source(
+        user,
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, order_total REAL, city TEXT);"
+        "INSERT INTO orders VALUES (1, 10.0, 'Lyon'), (2, 30.0, 'Lyon'), (3, 50.0, 'Nice');",
+        name="orders",
+    )
+    conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+    assert answer(auth_client, conversation, "What is the average order total?")["result"]["rows"] == [[30.0]]
+    assert answer(auth_client, conversation, "How many orders in total?")["result"]["rows"] == [[3]]
+    assert answer(auth_client, conversation, "Total of orders in Lyon")["result"]["rows"] == [[40.0]]
