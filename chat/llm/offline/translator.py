@@ -39,6 +39,7 @@ from chat.llm.offline.vocabulary import (
     MIN_WORDS,
     SORT_WORDS,
     TOP_WORDS,
+    WHICH_WORDS,
 )
 from chat.schema_context import TableInfo
 
@@ -162,6 +163,9 @@ class Translator:
         ranking_asked = superlative or bool(MIN_WORDS.search(lowered) or MAX_WORDS.search(lowered))
         ranked = ranking_asked and limit is not None and group is None
         kind, target = aggregate.choose(schema, question, values, grouped=group is not None, ranked=ranked, table=table)
+        if kind in ("MIN", "MAX") and group is None and WHICH_WORDS.search(lowered):
+            # "Which department has the biggest budget?" asks for the department, not the number.
+            order_hint, kind = target, None
         plan = Plan(
             question=question,
             table=table,
@@ -193,7 +197,10 @@ class Translator:
             sql = listing.sql(plan)
         elif ranking_asked:
             if order_hint is not None:
-                plan.order_by, plan.direction = order_hint, "ASC" if ASCENDING_WORDS.search(lowered) else "DESC"
+                ascending = ASCENDING_WORDS.search(lowered) or (
+                    MIN_WORDS.search(lowered) and not MAX_WORDS.search(lowered)
+                )
+                plan.order_by, plan.direction = order_hint, "ASC" if ascending else "DESC"
             else:
                 plan.order_by, plan.direction, plan.superlative_word = ranking.order_column(
                     schema, question, table, values

@@ -232,6 +232,8 @@ ASCENDING_WORDS = re.compile(
     r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
     r"|\bshortest\b|\bshorter\b|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은|짧은"
 )
+# A question asking for a row ("which department…", "who…"), not for a number.
+WHICH_WORDS = re.compile(r"\bwhich\b|\bwho\b|어느|누구")
 # Ranking words that ask only for an order: "가격 순으로 보여줘" lists every row by price.
 SORT_WORDS = {"순으로", "순서"}
 DESCENDING_WORDS = re.compile(r"\bdescending\b|\bdesc\b|\b(?:highest|largest|biggest|newest|latest) first\b|내림차순")
