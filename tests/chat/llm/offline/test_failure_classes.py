@@ -149,3 +149,10 @@ def test_a_compound_name_with_total_is_the_total(auth_client, make_source, user)
     assert answer(auth_client, conversation, "What is the average order total?")["result"]["rows"] == [[30.0]]
     assert answer(auth_client, conversation, "How many orders in total?")["result"]["rows"] == [[3]]
     assert answer(auth_client, conversation, "Total of orders in Lyon")["result"]["rows"] == [[40.0]]
+
+
+def test_which_row_has_the_most_is_the_row_not_the_number(auth_client, music):
+    turn = answer(auth_client, music, "Which invoice has the biggest total?")
+    assert turn["sql"].endswith('ORDER BY "Total" DESC LIMIT 1')
+    assert turn["result"]["rows"][0][0] == 300  # the invoice, with its total
+    assert answer(auth_client, music, "What is the maximum invoice total?")["result"]["columns"] == ["max_Total"]
