@@ -67,25 +67,38 @@ def korean_core(word: str) -> str:
 
 
 class Placed:
-    """The words a plan gives a place to."""
+    """The words a plan gives a place to: by name (`words`) or only through a description (`described`)."""
 
     def __init__(self, schema: SchemaIndex):
         self.schema = schema
         self.words: set[str] = set()
+        self.described: set[str] = set()
+        self.tables: list[TableInfo] = []
 
     def table(self, table: TableInfo | None, *, described: bool = True) -> None:
         """The table's names, and the words of its description for the table asked about (`described`)."""
         if table is not None:
             terms = self.schema.table_terms[id(table)]
-            self.words |= terms.full | terms.parts | (terms.weak if described else set())
+            self.words |= terms.full | terms.parts
+            self.described |= terms.weak if described else set()
+            self.tables.append(table)
 
     def column(self, column: ColumnInfo | None) -> None:
         if column is not None:
             terms = self.schema.column_terms[id(column)]
-            self.words |= terms.full | terms.parts | terms.weak
+            self.words |= terms.full | terms.parts
+            self.described |= terms.weak
 
     def text(self, text: str) -> None:
         self.words |= {form for word in Question(text).words for form in word_forms(word)}
+
+    def _names_another_table(self, forms: set[str]) -> bool:
+        """Whether the word is the name of a table the query does not use ("ads" asked of impressions)."""
+        return any(
+            forms & self.schema.table_terms[id(t)].full
+            for t in self.schema.tables
+            if all(t is not u for u in self.tables)
+        )
 
     def covers(self, word: str) -> bool:
         forms = word_forms(word)
@@ -93,9 +106,13 @@ class Placed:
             forms |= {korean_core(word)}
         if forms & (self.words | FILLER_WORDS):
             return True
+        # A description is a synonym, but not for another table's own name.
+        if forms & self.described and not self._names_another_table(forms):
+            return True
         if HANGUL.search(word):
             # "입사한" is placed by 입사, "직원수" by 직원: a Korean word may go on after the term.
-            return any(len(term) >= 2 and HANGUL.search(term) and word.startswith(term) for term in self.words)
+            terms = self.words | {t for t in self.described if not self._names_another_table({t})}
+            return any(len(term) >= 2 and HANGUL.search(term) and word.startswith(term) for term in terms)
         return False
 
 

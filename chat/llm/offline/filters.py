@@ -38,8 +38,10 @@ def values_in(schema: SchemaIndex, question: Question, table: TableInfo, *, firs
             if HANGUL.search(text):
                 matched = text in question.lowered
             else:
-                # Latin word edges only: a Korean particle may follow directly ("Busan인").
-                pattern = rf"(?<![a-z0-9_]){re.escape(text)}(?![a-z0-9_])"
+                # Latin word edges only: a Korean particle may follow directly ("Busan인"); "purchases" names
+                # the value 'purchase'.
+                plural = "(?:s|es)?" if text[-1].isalpha() else ""
+                pattern = rf"(?<![a-z0-9_]){re.escape(text)}{plural}(?![a-z0-9_])"
                 matched = re.search(pattern, question.lowered) is not None
             if matched:
                 found.append(Filter(column, value, text))

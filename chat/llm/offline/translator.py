@@ -139,6 +139,10 @@ class Translator:
             elif (group.is_numeric and not group.is_key) or is_temporal(group) or LIST_WORDS.search(lowered):
                 # "list products by price", "show orders by status": every row, sorted, not a count per value.
                 sort_by, group = group, None
+        if group is not None and not grouped.groupable(schema, group, table):
+            raise unsupported(
+                gettext_noop("Offline mode could not find the column to group by '%(group)s'."), group=groups[0]
+            )
         filters = filtering.filters_for(schema, question, table, group or order_hint or sort_by)
         filtering.require_values_used(schema, question, filters)
         rest = question.without(f.text for f in filters)

@@ -25,6 +25,18 @@ def most_group(lowered: str) -> MostGroup | None:
     return None
 
 
+MEASURE_TYPES = ("real", "float", "double", "dec", "num", "money")
+
+
+def groupable(schema: SchemaIndex, column: ColumnInfo, table: TableInfo) -> bool:
+    """A category, not a measure: "cost per impression" is a ratio, not a group per impressions count."""
+    if column.is_key:
+        return True
+    if schema.column_terms[id(column)].full & schema.table_terms[id(table)].full:
+        return False  # the column named like its table holds a measure of each row
+    return not (column.is_numeric and any(marker in column.type.lower() for marker in MEASURE_TYPES))
+
+
 def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> ColumnInfo:
     """The column of `table` a grouping phrase names, or its foreign key to the table named."""
     for phrase in phrases:
