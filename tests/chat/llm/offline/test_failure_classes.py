@@ -156,3 +156,39 @@ def test_which_row_has_the_most_is_the_row_not_the_number(auth_client, music):
     assert turn["sql"].endswith('ORDER BY "Total" DESC LIMIT 1')
     assert turn["result"]["rows"][0][0] == 300  # the invoice, with its total
     assert answer(auth_client, music, "What is the maximum invoice total?")["result"]["columns"] == ["max_Total"]
+
+
+MARKETING_SQL = """
+CREATE TABLE banners (id INTEGER PRIMARY KEY, headline TEXT);
+CREATE TABLE displays (
+    id INTEGER PRIMARY KEY, banner_id INTEGER REFERENCES banners(id), displays INTEGER, spend REAL
+);
+CREATE TABLE payments (id INTEGER PRIMARY KEY, kind TEXT, revenue REAL);
+INSERT INTO banners VALUES (1, 'Spring'), (2, 'Summer');
+INSERT INTO displays VALUES (1, 1, 100, 5.0), (2, 1, 300, 9.0), (3, 2, 200, 4.0);
+INSERT INTO payments VALUES (1, 'purchase', 10.0), (2, 'refund', 0.0), (3, 'purchase', 25.0);
+"""
+
+
+@pytest.fixture
+def marketing(auth_client, make_source, user):
+    descriptions = {"displays": "Daily displays and spend per banner.", "payments": "Purchases and refunds."}
+    source = make_source(user, MARKETING_SQL, name="marketing", descriptions=descriptions)
+    return auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+
+
+def test_a_value_named_in_the_plural_is_still_a_filter(auth_client, marketing):
+    turn = answer(auth_client, marketing, "Total revenue from purchases")
+    assert turn["result"]["rows"] == [[35.0]]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Average spend per display",  # a ratio, not an average per distinct displays count
+        "Top 2 banners by displays",  # the banners' totals, not the top daily rows
+        "Average revenue per revenue",
+    ],
+)
+def test_measures_are_not_groups_and_other_tables_are_not_described_away(auth_client, marketing, question):
+    refusal(auth_client, marketing, question)
