@@ -130,12 +130,18 @@ class Translator:
         self, question: Question, table: TableInfo, groups: list[str] | None, most: MostGroup | None = None
     ) -> str:
         schema, lowered = self.schema, question.lowered
+        if groups and DIGITS.search(groups[0]):
+            # "albums by Artist 003": a number inside the grouping names a row; it is no row count.
+            raise unsupported(gettext_noop("Offline mode could not use every number in the question."))
         group = grouped.group_column(schema, groups, table) if groups else None
         order_hint = sort_by = None
         if group is not None and most is None and not has_aggregate(lowered) and not asks_count(question):
             if group.is_numeric and not group.is_key and TOP_WORDS.search(lowered):
                 # "top 3 vessels by tonnage" ranks by a number; it does not group by it.
                 order_hint, group = group, None
+            elif group.is_key and LIST_WORDS.search(lowered):
+                # "list albums by artist": sorted by a key's number is not what that asks for.
+                raise unsupported(gettext_noop("Offline mode could not rank the groups as asked."))
             elif (group.is_numeric and not group.is_key) or is_temporal(group) or LIST_WORDS.search(lowered):
                 # "list products by price", "show orders by status": every row, sorted, not a count per value.
                 sort_by, group = group, None
