@@ -91,6 +91,8 @@ def test_camel_case_names_are_words(auth_client, music):
         ("How many playlists are there?", "This datasource has no table for 'playlists'."),
         ("How many tracks were streamed?", "could not place the word 'streamed'"),
         ("Which customers complained?", "could not place the word 'complained'"),
+        ("List albums by Artist 003", "could not use every number"),  # a name's number is no row count
+        ("List albums by artist", "could not rank the groups"),  # not sorted by the artist's id
     ],
 )
 def test_refusals_name_the_word(auth_client, music, question, word):
