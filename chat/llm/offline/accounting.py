@@ -130,6 +130,8 @@ def placed_words(schema: SchemaIndex, plan: Plan) -> Placed:
             placed.table(schema.referenced(condition.via)[0], described=False)
     if plan.year_column is not None:
         placed.column(plan.year_column)
+    if plan.per_row:
+        placed.words |= GROUP_TERMS
     if plan.group is not None:
         placed.column(plan.group)
         placed.words |= GROUP_TERMS

@@ -134,6 +134,10 @@ class Translator:
             # "albums by Artist 003": a number inside the grouping names a row; it is no row count.
             raise unsupported(gettext_noop("Offline mode could not use every number in the question."))
         group = grouped.group_column(schema, groups, table) if groups else None
+        per_row = group is not None and group.primary_key
+        if per_row:
+            # "average distance per trip" asked of trips: per row of the table itself is over all its rows.
+            group = None
         order_hint = sort_by = None
         if group is not None and most is None and not has_aggregate(lowered) and not asks_count(question):
             if group.is_numeric and not group.is_key and TOP_WORDS.search(lowered):
@@ -173,6 +177,8 @@ class Translator:
         ranking_asked = superlative or bool(MIN_WORDS.search(lowered) or MAX_WORDS.search(lowered))
         ranked = ranking_asked and limit is not None and group is None
         kind, target = aggregate.choose(schema, question, values, grouped=group is not None, ranked=ranked, table=table)
+        if per_row and kind in (None, "COUNT"):
+            raise unsupported(gettext_noop("Offline mode could not rank the groups as asked."))
         if kind in ("MIN", "MAX") and group is None and WHICH_WORDS.search(lowered):
             # "Which department has the biggest budget?" asks for the department, not the number.
             order_hint, kind = target, None
@@ -196,6 +202,7 @@ class Translator:
             filters=filters,
             year_column=year[0] if year else None,
             year=year[1] if year else None,
+            per_row=per_row,
         )
         if group is not None:
             sql = grouped.sql(plan)
