@@ -194,3 +194,13 @@ def test_a_value_named_in_the_plural_is_still_a_filter(auth_client, marketing):
 )
 def test_measures_are_not_groups_and_other_tables_are_not_described_away(auth_client, marketing, question):
     refusal(auth_client, marketing, question)
+
+
+def test_per_row_of_the_table_itself_is_over_all_rows(auth_client, make_source, user):
+    from tests.chat.llm.offline.schemas import FLEET_SQL
+
+    source = make_source(user, FLEET_SQL, name="fleet")
+    conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+    [[average]] = answer(auth_client, conversation, "Average distance per trip")["result"]["rows"]
+    assert average == pytest.approx((12.5 + 40.0 + 7.2 + 88.8 + 23.1 + 5.5 + 61.0) / 7)
+    refusal(auth_client, conversation, "How many trips per trip?")
