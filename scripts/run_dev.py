@@ -25,6 +25,14 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """frontend/ as it is, except config.js, which names this run's API."""
 
     config_body = b""
+    # The site's text is UTF-8 (Korean included); say so rather than leave browsers to guess.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".json": "application/json; charset=utf-8",
+    }
 
     def do_GET(self):  # noqa: N802 - stdlib name
         if self.path.split("?", 1)[0] == "/config.js":
