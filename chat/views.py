@@ -6,15 +6,16 @@ import csv
 import io
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from chat import selectors, services, storage
 from chat.errors import TurnFailed, http_status_for
 from chat.models import Conversation
+from chat.openapi import STREAM_RESPONSE, ConversationSchema, DeletedCountSchema, TurnFailureSchema, TurnSchema
 from chat.serializers import (
     AskSerializer,
     ConversationCreateSerializer,
@@ -22,14 +23,30 @@ from chat.serializers import (
     OneShotSerializer,
     conversation_data,
     message_data,
+    message_list_item,
 )
 from chat.streaming import stream_turn, wants_stream
 from chatAPI.links import link
+from chatAPI.openapi import TURN_FAILURE_DESCRIPTIONS, errors
 from chatAPI.pagination import LinkedPageNumberPagination
 from chatAPI.throttles import AskThrottle
 from datasources.selectors import datasource_get
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What an ask answers besides 201 with the turn (DESIGN.md §3.5, §3.6).
+ASK_RESPONSES = {
+    201: OpenApiResponse(TurnSchema, description="The stored turn (answered, or refused/failed SQL)"),
+    (200, "text/event-stream"): STREAM_RESPONSE,
+    **{
+        status: OpenApiResponse(TurnFailureSchema, description=description)
+        for status, description in TURN_FAILURE_DESCRIPTIONS.items()
+    },
+}
+SEARCH = OpenApiParameter("search", str, description="Only conversations whose title or questions contain this")
+DELETE_ALL = OpenApiParameter(
+    "all", str, enum=["true"], required=True, description="Must be `true`: confirms deleting every conversation"
+)
 
 
 def _datasource_for(user, pk: int):
@@ -54,8 +71,8 @@ def _ask(request, conversation: Conversation, data: dict):
     return Response(turn, status=status.HTTP_201_CREATED)
 
 
-class StreamableAskMixin:
-    """Lets `Accept: text/event-stream` through DRF's content negotiation; errors still answer JSON."""
+class AnyAcceptMixin:
+    """Never 406: `Accept: text/event-stream` (asks) or `text/csv` (CSV) pass DRF's negotiation; errors answer JSON."""
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)
@@ -66,18 +83,35 @@ class ConversationListView(APIView):
 
     pagination_class = LinkedPageNumberPagination
 
-    @extend_schema(operation_id="conversations_list", responses={200: dict})
+    @extend_schema(
+        operation_id="listConversations",
+        summary="List your conversations, newest activity first",
+        parameters=[SEARCH],
+        responses={200: ConversationSchema(many=True)},
+    )
     def get(self, request):
         conversations = selectors.conversation_list(user=request.user, search=request.query_params.get("search", ""))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         extra = [
             link(request, "create", "Start a conversation", "conversation-list", method="POST"),
-            link(request, "delete_all", "Delete all your conversations", "conversation-list", method="DELETE", query="all=true"),
+            link(
+                request,
+                "delete_all",
+                "Delete all your conversations",
+                "conversation-list",
+                method="DELETE",
+                query="all=true",
+            ),
         ]
         return paginator.get_paginated_response([conversation_data(request, c) for c in page], extra_links=extra)
 
-    @extend_schema(request=ConversationCreateSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="createConversation",
+        summary="Start a conversation with a datasource",
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSchema},
+    )
     def post(self, request):
         serializer = ConversationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,7 +122,12 @@ class ConversationListView(APIView):
         conversation = selectors.conversation_get(user=request.user, pk=conversation.pk)
         return Response(conversation_data(request, conversation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="conversations_delete_all", responses={200: dict})
+    @extend_schema(
+        operation_id="deleteAllConversations",
+        summary="Delete every conversation of yours (needs ?all=true)",
+        parameters=[DELETE_ALL],
+        responses={200: DeletedCountSchema, **errors(400)},
+    )
     def delete(self, request):
         if request.query_params.get("all", "").lower() != "true":
             raise ValidationError(
@@ -101,11 +140,16 @@ class ConversationListView(APIView):
 class ConversationDetailView(APIView):
     """One conversation: read, rename, delete."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="getConversation", summary="Read one conversation", responses={200: ConversationSchema})
     def get(self, request, pk):
         return Response(conversation_data(request, selectors.conversation_get(user=request.user, pk=pk)))
 
-    @extend_schema(request=ConversationUpdateSerializer, responses={200: dict})
+    @extend_schema(
+        operation_id="renameConversation",
+        summary="Rename a conversation",
+        request=ConversationUpdateSerializer,
+        responses={200: ConversationSchema},
+    )
     def patch(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         serializer = ConversationUpdateSerializer(data=request.data)
@@ -113,32 +157,44 @@ class ConversationDetailView(APIView):
         services.conversation_update(conversation=conversation, title=serializer.validated_data["title"])
         return Response(conversation_data(request, selectors.conversation_get(user=request.user, pk=pk)))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="deleteConversation", summary="Delete a conversation and its turns", responses={204: None}
+    )
     def delete(self, request, pk):
         services.conversation_delete(conversation=selectors.conversation_for_update(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ConversationMessagesView(StreamableAskMixin, APIView):
+class ConversationMessagesView(AnyAcceptMixin, APIView):
     """A conversation's turns (oldest first), and asking a new question in it."""
 
     pagination_class = LinkedPageNumberPagination
     throttle_classes = [AskThrottle]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="listMessages",
+        summary="List a conversation's turns, oldest first",
+        responses={200: TurnSchema(many=True)},
+    )
     def get(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.message_list(conversation=conversation), request, view=self)
+        turns = selectors.message_list_previews(conversation=conversation)
+        page = paginator.paginate_queryset(turns, request, view=self)
         services.turns_settle_abandoned(page)
         kwargs = {"pk": conversation.pk}
         extra = [
             link(request, "conversation", "The conversation", "conversation-detail", kwargs=kwargs),
             link(request, "ask", "Ask a question here", "conversation-messages", kwargs=kwargs, method="POST"),
         ]
-        return paginator.get_paginated_response([message_data(request, m) for m in page], extra_links=extra)
+        return paginator.get_paginated_response([message_list_item(request, m) for m in page], extra_links=extra)
 
-    @extend_schema(request=AskSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="askInConversation",
+        summary="Ask a question (or run SQL) in a conversation",
+        request=AskSerializer,
+        responses=ASK_RESPONSES,
+    )
     def post(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         serializer = AskSerializer(data=request.data)
@@ -149,13 +205,13 @@ class ConversationMessagesView(StreamableAskMixin, APIView):
 class MessageDetailView(APIView):
     """One turn: read or delete."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="getMessage", summary="Read one turn", responses={200: TurnSchema})
     def get(self, request, pk):
         message = selectors.message_get(user=request.user, pk=pk)
         services.turns_settle_abandoned([message])
         return Response(message_data(request, message))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="deleteMessage", summary="Delete one turn", responses={204: None})
     def delete(self, request, pk):
         services.message_delete(message=selectors.message_get(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,10 +227,18 @@ def _csv_cell(value) -> str:
     return text
 
 
-class MessageCsvView(APIView):
+class MessageCsvView(AnyAcceptMixin, APIView):
     """A turn's stored result as CSV, UTF-8 with a BOM so spreadsheet apps read Korean."""
 
-    @extend_schema(responses={(200, "text/csv"): str})
+    @extend_schema(
+        operation_id="downloadMessageCsv",
+        summary="Download a turn's result as CSV",
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                {"type": "string"}, description="The result as CSV, UTF-8 with a byte-order mark"
+            )
+        },
+    )
     def get(self, request, pk):
         message = selectors.message_get(user=request.user, pk=pk)
         buffer = io.StringIO()
@@ -188,12 +252,17 @@ class MessageCsvView(APIView):
         return response
 
 
-class OneShotView(StreamableAskMixin, APIView):
+class OneShotView(AnyAcceptMixin, APIView):
     """`POST /api/chat/`: ask in one call; starts a conversation unless one is given."""
 
     throttle_classes = [AskThrottle]
 
-    @extend_schema(request=OneShotSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="askOneShot",
+        summary="Ask in one call, starting a conversation unless one is given",
+        request=OneShotSerializer,
+        responses=ASK_RESPONSES,
+    )
     def post(self, request):
         serializer = OneShotSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -209,5 +278,7 @@ class OneShotView(StreamableAskMixin, APIView):
                 )
         else:
             datasource = _datasource_for(request.user, data["datasource"])
+            # A full history is refused before a conversation is started for the question.
+            storage.ensure_room(owner_id=request.user.pk)
             conversation = services.conversation_create(owner=request.user, datasource=datasource)
         return _ask(request, conversation, data)

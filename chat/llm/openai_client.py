@@ -1,63 +1,17 @@
-"""The one small interface to a language model, and its OpenAI-compatible implementation.
-
-`get_client()` picks the implementation from `settings.LLM_PROVIDER` at call time:
-`OpenAIClient` (the official SDK against `OPENAI_BASE_URL`) or `chat.offline.OfflineClient`.
-"""
+"""The OpenAI-compatible `LLMClient`: Chat Completions through the official SDK, one pooled client per configuration."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import openai
 from django.conf import settings
 
 from chat import prompts
 from chat.errors import LLMBadOutput, LLMTimeout, LLMUnavailable
-from chat.schema_context import TableInfo
-
-DeltaCallback = Callable[[str], None]
-
-
-@dataclass
-class LLMRequest:
-    """One stage's request: the chat messages plus the structured context they were built from."""
-
-    stage: str
-    messages: list[dict]
-    question: str
-    engine: str = "sqlite"
-    tables: list[TableInfo] = field(default_factory=list)
-    result: Any = None
-
-
-@dataclass
-class Completion:
-    """The model's reply to one request, with what it cost."""
-
-    text: str
-    model: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    elapsed_ms: int = 0
-
-
-class LLMClient(Protocol):
-    """What the pipeline needs from a language model."""
-
-    mode: str
-    can_repair: bool
-
-    def model_for(self, stage: str) -> str:
-        """The model name used for `stage`."""
-
-    def complete(self, request: LLMRequest, *, on_delta: DeltaCallback | None = None) -> Completion:
-        """Answer one request; with `on_delta`, pass text pieces on as they arrive."""
-
+from chat.llm.base import Completion, DeltaCallback, LLMRequest
 
 _clients: dict[tuple, openai.OpenAI] = {}
 _clients_lock = threading.Lock()
@@ -171,12 +125,3 @@ class OpenAIClient:
                     raise LLMTimeout()
         completion.text = "".join(pieces)
         return completion
-
-
-def get_client() -> LLMClient:
-    """The client for the configured provider (read at call time; tests change settings)."""
-    if settings.LLM_PROVIDER == "openai":
-        return OpenAIClient()
-    from chat.offline import OfflineClient
-
-    return OfflineClient()
