@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from datasources import engines
 from datasources.models import DataSource
-from datasources.selectors import datasource_tables
+from datasources.selectors import datasource_column_rows, datasource_table_rows
 
-DIALECTS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL"}
 SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NUMERIC_TYPES = ("int", "real", "num", "dec", "float", "double", "money", "serial")
 
@@ -48,49 +48,52 @@ class TableInfo:
 
 def dialect_name(engine: str) -> str:
     """The human name of an engine's SQL dialect, for prompts."""
-    return DIALECTS.get(engine, engine or "SQL")
+    known = engines.ENGINES.get(engine)
+    return known.label if known else (engine or "SQL")
 
 
 def quote(name: str, engine: str, *, always: bool = False) -> str:
     """An identifier quoted for `engine` when it needs quoting (or `always`, where keywords may clash)."""
     if not always and SIMPLE_IDENTIFIER.match(name):
         return name
-    if engine == "mysql":
-        return "`" + name.replace("`", "``") + "`"
-    return '"' + name.replace('"', '""') + '"'
+    known = engines.ENGINES.get(engine)
+    return known.quote(name) if known else '"' + name.replace('"', '""') + '"'
 
 
 def qualified(table: TableInfo, engine: str, *, always: bool = False) -> str:
     """The table's name, schema-qualified outside the engine's default schema."""
     name = quote(table.name, engine, always=always)
-    if table.schema and table.schema not in ("main", "public") and engine != "sqlite":
+    known = engines.ENGINES.get(engine)
+    if table.schema and known is not None and known.network and table.schema not in known.default_schemas:
         return f"{quote(table.schema, engine, always=always)}.{name}"
     return name
 
 
 def load_schema(datasource: DataSource) -> list[TableInfo]:
-    """Every introspected table of `datasource` with its columns (two queries)."""
-    return [
-        TableInfo(
-            name=table.name,
-            schema=table.schema,
-            description=table.description,
-            row_estimate=table.row_estimate,
-            columns=[
-                ColumnInfo(
-                    name=column.name,
-                    type=column.type,
-                    nullable=column.nullable,
-                    primary_key=column.primary_key,
-                    references=column.references,
-                    description=column.description,
-                    samples=list(column.samples or []),
-                )
-                for column in table.columns.all()
-            ],
+    """Every introspected table of `datasource` with its columns (two queries).
+
+    Read as plain values rather than model instances: this runs on every ask,
+    and building (and prefetching) hundreds of Column objects only to copy five
+    fields out of each was most of its cost.
+    """
+    tables: dict[int, TableInfo] = {}
+    for pk, name, schema, description, row_estimate in datasource_table_rows(datasource=datasource):
+        tables[pk] = TableInfo(name=name, schema=schema, description=description, row_estimate=row_estimate)
+    for table_id, name, type_, nullable, primary_key, references, description, samples in datasource_column_rows(
+        datasource=datasource
+    ):
+        tables[table_id].columns.append(
+            ColumnInfo(
+                name=name,
+                type=type_,
+                nullable=nullable,
+                primary_key=primary_key,
+                references=references,
+                description=description,
+                samples=list(samples or []),
+            )
         )
-        for table in datasource_tables(datasource=datasource)
-    ]
+    return list(tables.values())
 
 
 def _one_line(text: str, limit: int = 200) -> str:

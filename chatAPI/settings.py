@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatAPI.cache import cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "chatAPI.middleware.BodySizeLimitMiddleware",
+    "chatAPI.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,7 +102,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database cache needs no extra server and is shared by every worker process,
 # so throttles hold under uwsgi; use redis:// when several machines serve the API.
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://chatapi_cache")}
+# redis:// gets Django's Redis backend, kept answering while Redis is unreachable (chatAPI/cache.py).
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="dbcache://chatapi_cache"))}
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -162,18 +166,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["chatAPI.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "chatAPI.pagination.LinkedPageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "chatAPI.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chatAPI.openapi.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "chatAPI",
-    "DESCRIPTION": "Talk to your databases: questions in, checked read-only SQL and answers out.",
+    "DESCRIPTION": "See chatAPI.openapi.API_DESCRIPTION",  # filled in by the schema hook
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -182,6 +186,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "chatAPI.openapi.postprocess_stream_events",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatAPI.openapi.postprocess_error_codes",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TurnStatusEnum": "chat.models.Message.Status",
+        "EngineEnum": "datasources.models.DataSource.Engine",
+        "HttpMethodEnum": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    },
 }
 
 # --- Request limits and CORS -------------------------------------------------------
@@ -205,6 +219,7 @@ DATASOURCE_CONNECT_TIMEOUT = env.int("DATASOURCE_CONNECT_TIMEOUT", default=5)
 RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
 RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
+RESULT_MAX_COLUMNS = env.int("RESULT_MAX_COLUMNS", default=100)  # a wider result is refused before a row is fetched
 # What a turn keeps of its result (JSON bytes; rows past it are left out), and what one user may keep in all.
 RESULT_STORE_MAX_BYTES = env.int("RESULT_STORE_MAX_BYTES", default=1024 * 1024)
 USER_STORAGE_QUOTA_BYTES = env.int("USER_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
