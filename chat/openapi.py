@@ -50,6 +50,9 @@ class ResultSchema(serializers.Serializer):
     rows = RowsField()
     row_count = serializers.IntegerField(min_value=0)
     truncated = serializers.BooleanField()
+    stored_truncated = serializers.BooleanField(
+        help_text="Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the storage quota)"
+    )
 
 
 @extend_schema_serializer(component_name="TurnError")
@@ -85,6 +88,9 @@ class TurnSchema(serializers.Serializer):
     attempts = serializers.IntegerField(min_value=0)
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
+    preview = serializers.BooleanField(
+        help_text="On list pages: true when this item leaves something out (rows, long text); `self` has it whole"
+    )
     _links = links_field()
 
 
