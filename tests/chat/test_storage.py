@@ -274,3 +274,10 @@ def test_turns_stored_before_the_quota_are_counted_once_migrated(talk, user):
         message.refresh_from_db()
         assert message.stored_bytes == storage.turn_bytes(message) > 0
     assert storage.user_stored_bytes(owner_id=user.pk) == sum(m.stored_bytes for m in old)
+
+
+def test_a_turn_still_being_answered_is_listed_whole(auth_client, talk):
+    conversation = Conversation.objects.get(pk=talk["id"])
+    services.message_start(conversation=conversation, question="Still thinking?")
+    (item,) = auth_client.get(f"/api/conversations/{talk['id']}/messages/").json()["results"]
+    assert (item["status"], item["preview"]) == ("pending", False)
