@@ -50,6 +50,9 @@ class StreamResultEventSchema(serializers.Serializer):
     rows = RowsField()
     row_count = serializers.IntegerField(min_value=0)
     truncated = serializers.BooleanField()
+    stored_truncated = serializers.BooleanField(
+        help_text="Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the storage quota)"
+    )
 
 
 @extend_schema_serializer(component_name="Result")
@@ -93,7 +96,11 @@ class TurnSchema(serializers.Serializer):
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
     preview = serializers.BooleanField(
+<<<<<<< HEAD
         help_text="On list pages: long text or rows were left out; the `self` link gives the whole turn"
+=======
+        help_text="On list pages: true when this item leaves something out (rows, long text); `self` has it whole"
+>>>>>>> hardening-limits
     )
     _links = links_field()
 
