@@ -1,0 +1,81 @@
+"""How alike two questions are, at the character level (works for Korean and English alike), via rapidfuzz.
+
+Two uses with two bars:
+
+- `rank`: the examples most like a question, for the SQL prompt. rapidfuzz's `WRatio`
+  (a weighted mix of whole-string, partial and word-order-free character similarity)
+  on text lowered and stripped of punctuation; scores under `RANK_MIN_SCORE` are left out.
+- `reuse_match`: an example close enough to answer the question with its SQL as it is
+  (offline mode). The whole-string similarity (`fuzz.ratio`, 0-100) must reach
+  `LLM_EXAMPLES_REUSE_THRESHOLD` (default 90), the numbers in both must be the same,
+  and every word of either must have a near twin (similarity 80+) in the other, so
+  "customers in Seoul" never reuses the SQL of "customers in Busan", and "top 3" never
+  reuses "top 5", however alike the rest of the sentence is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process, utils
+
+RANK_MIN_SCORE = 40
+WORD_TWIN_SCORE = 80
+_NUMBERS = re.compile(r"\d+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation as spaces, trimmed (rapidfuzz's own processor, Unicode-aware)."""
+    return utils.default_process(text or "")
+
+
+def rank(question: str, candidates: Sequence[tuple[int, str]], limit: int) -> list[tuple[int, float]]:
+    """`(id, score)` of the `limit` candidates `(id, question)` most like `question`, best first."""
+    if limit <= 0 or not candidates:
+        return []
+    choices = {pk: text for pk, text in candidates}
+    found = process.extract(
+        question,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=RANK_MIN_SCORE,
+    )
+    # Equal scores: the newer example (higher id) first, so a corrected example wins over the old one.
+    found.sort(key=lambda match: (-match[1], -match[2]))
+    return [(pk, score) for _, score, pk in found]
+
+
+def _words_twinned(words: Iterable[str], others: list[str]) -> bool:
+    return all(word in others or any(fuzz.ratio(word, other) >= WORD_TWIN_SCORE for other in others) for word in words)
+
+
+def same_question(question: str, example_question: str, threshold: float) -> bool:
+    """Whether `example_question` asks exactly what `question` asks, allowing small differences in wording."""
+    a, b = normalize(question), normalize(example_question)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if fuzz.ratio(a, b) < threshold or _NUMBERS.findall(a) != _NUMBERS.findall(b):
+        return False
+    words_a, words_b = a.split(), b.split()
+    return _words_twinned(words_a, words_b) and _words_twinned(words_b, words_a)
+
+
+def reuse_match(question: str, candidates: Sequence[tuple[int, str]], threshold: float) -> int | None:
+    """The id of the candidate `(id, question)` that asks the same as `question`, or None."""
+    text = normalize(question)
+    if not text:
+        return None
+    choices = {pk: other for pk, other in candidates}
+    found = process.extract(
+        text, choices, scorer=fuzz.ratio, processor=utils.default_process, limit=5, score_cutoff=threshold
+    )
+    found.sort(key=lambda match: (-match[1], -match[2]))
+    for _, _, pk in found:
+        if same_question(question, choices[pk], threshold):
+            return pk
+    return None
