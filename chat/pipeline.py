@@ -25,6 +25,7 @@ from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
 from datasources.errors import DatasourceError, GuardRejected, QueryFailed
+from examples import retrieval, turns
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Context:
     tables: list[TableInfo]
     schema: str
     history: str = ""
+    examples: str = ""
     every_table: list[TableInfo] = field(default_factory=list)
 
 
@@ -142,6 +144,7 @@ def sql_messages(context: Context, question: str) -> list[dict]:
                 schema_heading=prompts.SCHEMA_HEADING,
                 schema=context.schema,
                 history=context.history,
+                examples=context.examples,
                 question_heading=prompts.QUESTION_HEADING,
                 question=question,
             ),
@@ -295,6 +298,7 @@ def run_turn(
     emit = emit or _no_emit
     tally = Tally()
     client = get_client()
+    learned = None
     try:
         if sql:
             tally.attempts = 1
@@ -305,8 +309,20 @@ def run_turn(
             message.model = client.model_for(prompts.STAGE_SQL)
             emit("stage", {"stage": "sql"})
             context = build_context(client, message, question, tally)
+            learned = retrieval.for_question(
+                owner_id=message.conversation.owner_id,
+                datasource_id=message.conversation.datasource_id,
+                question=question,
+                offline=client.mode == "offline",
+            )
+            context.examples = retrieval.prompt_block(learned.examples)
             tally.attempts = 1
-            message.sql = generate_sql(client, context, question, tally)
+            if learned.reused is not None:
+                # Offline: a question the user taught is answered with the SQL they verified.
+                message.model = retrieval.REUSE_MODEL
+                message.sql = learned.reused.sql
+            else:
+                message.sql = generate_sql(client, context, question, tally)
             emit("sql", {"sql": message.sql})
             emit("stage", {"stage": "execute"})
             result = execute_with_repair(client, message, context, question, message.sql, tally, emit)
@@ -336,6 +352,7 @@ def run_turn(
         _finish(message, tally, started)
         raise
     _finish(message, tally, started)
+    turns.remember_examples_used(message, learned.ids if learned is not None else [])
     return message
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, Message
+from examples.turns import TURN_RELATED
 
 
 def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
@@ -30,9 +31,15 @@ def conversation_for_update(*, user, pk) -> Conversation:
 
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     """The turns of a conversation the caller already owns, oldest first."""
-    return Message.objects.filter(conversation=conversation).order_by("created_at", "id")
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("conversation", *TURN_RELATED)
+        .order_by("created_at", "id")
+    )
 
 
 def message_get(*, user, pk) -> Message:
     """One of the user's turns, or 404."""
-    return get_object_or_404(Message.objects.select_related("conversation").filter(conversation__owner=user), pk=pk)
+    return get_object_or_404(
+        Message.objects.select_related("conversation", *TURN_RELATED).filter(conversation__owner=user), pk=pk
+    )

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from chat.models import Conversation, Message
 from chatAPI.links import link
+from examples.turns import turn_learning_data, turn_learning_links
 
 
 class ConversationCreateSerializer(serializers.Serializer):
@@ -115,6 +116,7 @@ def message_links(request, message: Message) -> list:
         ),
         link(request, "csv", "The result as CSV", "message-csv", kwargs=kwargs),
         link(request, "delete", "Delete this turn", "message-detail", kwargs=kwargs, method="DELETE"),
+        *turn_learning_links(request, message),
     ]
 
 
@@ -141,5 +143,6 @@ def message_data(request, message: Message) -> dict:
         "attempts": message.attempts,
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
         "created_at": _timestamp(message.created_at),
+        **turn_learning_data(message),
         "_links": message_links(request, message),
     }

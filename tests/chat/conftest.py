@@ -96,6 +96,8 @@ TURN_KEYS = {
     "attempts",
     "timings",
     "created_at",
+    "feedback",
+    "examples_used",
     "_links",
 }
 

@@ -1,0 +1,103 @@
+"""Which of the user's verified examples help answer a question, and how they enter the SQL prompt.
+
+`for_question` is called once per ask by the pipeline:
+
+- with a model (`openai` mode): the `LLM_EXAMPLES` examples of the asking user on the
+  datasource most like the question (embeddings when `OPENAI_EMBEDDING_MODEL` is set,
+  character similarity otherwise; see `examples.similarity`), for `prompt_block`;
+- offline: the one example that asks the same question (`similarity.same_question`
+  at `LLM_EXAMPLES_REUSE_THRESHOLD`), whose SQL answers it as it is (`REUSE_MODEL`).
+
+Only the asking user's own examples are ever read: on a shared demo set every user
+has their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from chat import prompts
+from examples import embeddings, selectors, services, similarity
+from examples.models import Example
+
+logger = logging.getLogger(__name__)
+
+REUSE_MODEL = "offline:example"
+EMBEDDING_MIN_SCORE = 0.2
+
+
+@dataclass
+class Retrieved:
+    """The examples chosen for one question: for the prompt, or the one whose SQL answers it."""
+
+    examples: list[Example] = field(default_factory=list)
+    reused: Example | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        if self.reused is not None:
+            return [self.reused.pk]
+        return [example.pk for example in self.examples]
+
+
+def _rank_by_embedding(owner_id: int, datasource_id: int, question: str, limit: int) -> list[int]:
+    """Ids of the examples nearest to `question` by embedding; computes the ones not stored yet, once."""
+    model = embeddings.model_name()
+    rows = list(
+        Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id).values_list(
+            "id", "question", "embedding", "embedding_model"
+        )
+    )
+    if not rows:
+        return []
+    missing = [(pk, text) for pk, text, vector, used in rows if not vector or used != model]
+    vectors = {pk: vector for pk, _, vector, used in rows if vector and used == model}
+    query_vector, *computed = embeddings.embed([question] + [text for _, text in missing])
+    if missing:
+        fresh = {pk: vector for (pk, _), vector in zip(missing, computed, strict=True)}
+        services.example_store_embeddings(vectors=fresh, model=model)
+        vectors.update(fresh)
+    scored = [(embeddings.cosine(query_vector, vector), pk) for pk, vector in vectors.items()]
+    scored = [item for item in scored if item[0] >= EMBEDDING_MIN_SCORE]
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    return [pk for _, pk in scored[:limit]]
+
+
+def for_question(*, owner_id: int, datasource_id: int, question: str, offline: bool) -> Retrieved:
+    """The examples for one ask (see the module docstring)."""
+    question = (question or "").strip()
+    if not question:
+        return Retrieved()
+    if offline:
+        candidates = selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
+        pk = similarity.reuse_match(question, candidates, settings.LLM_EXAMPLES_REUSE_THRESHOLD)
+        found = selectors.examples_by_ids(owner_id=owner_id, ids=[pk]) if pk else []
+        return Retrieved(reused=found[0] if found else None)
+    limit = settings.LLM_EXAMPLES
+    if limit <= 0:
+        return Retrieved()
+    ids: list[int] | None = None
+    if embeddings.enabled():
+        try:
+            ids = _rank_by_embedding(owner_id, datasource_id, question, limit)
+        except embeddings.EmbeddingUnavailable:
+            ids = None
+    if ids is None:
+        candidates = selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
+        ids = [pk for pk, _ in similarity.rank(question, candidates, limit)]
+    return Retrieved(examples=selectors.examples_by_ids(owner_id=owner_id, ids=ids))
+
+
+def _flat(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def prompt_block(examples: list[Example]) -> str:
+    """The examples as question→SQL pairs for the SQL prompt, marked as data (empty when there are none)."""
+    if not examples:
+        return ""
+    pairs = "".join(prompts.EXAMPLE_PAIR.format(question=_flat(e.question), sql=_flat(e.sql)) for e in examples)
+    return f"{prompts.EXAMPLES_HEADING}\n{prompts.EXAMPLES_NOTE}\n{pairs}\n"

@@ -1,0 +1,221 @@
+"""Examples, feedback and suggestion endpoints: parse input, call a service or selector, shape output."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import selectors as chat_selectors
+from chat.serializers import message_data
+from chatAPI.links import link
+from chatAPI.pagination import LinkedPageNumberPagination
+from datasources.selectors import datasource_get
+from examples import selectors, services, turns
+from examples.errors import ImportInvalid
+from examples.serializers import (
+    ExampleWriteSerializer,
+    FeedbackSerializer,
+    SuggestionQuerySerializer,
+    example_data,
+    examples_collection_links,
+)
+from examples.suggestions import suggestions_for
+
+JSONL_TYPE = "application/x-ndjson"
+
+
+class JSONLinesParser(BaseParser):
+    """The request body as text, for JSON Lines imports (`application/x-ndjson`, `application/jsonl`, text)."""
+
+    media_type = "application/x-ndjson"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": [_("The file is not UTF-8 text.")]}, code="invalid_encoding")
+
+
+class JSONLParser(JSONLinesParser):
+    media_type = "application/jsonl"
+
+
+class TextParser(JSONLinesParser):
+    media_type = "text/plain"
+
+
+class ExampleListView(APIView):
+    """A datasource's examples (yours only): list with `?search=`, add one."""
+
+    pagination_class = LinkedPageNumberPagination
+
+    @extend_schema(
+        operation_id="examples_list",
+        parameters=[OpenApiParameter("search", str, description="matches question or SQL")],
+        responses={200: dict},
+    )
+    def get(self, request, pk):
+        datasource = datasource_get(user=request.user, pk=pk)
+        examples = selectors.example_list(
+            user=request.user, datasource=datasource, search=request.query_params.get("search", "")
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(examples, request, view=self)
+        return paginator.get_paginated_response(
+            [example_data(request, e) for e in page], extra_links=examples_collection_links(request, datasource.pk)
+        )
+
+    @extend_schema(request=ExampleWriteSerializer, responses={201: dict})
+    def post(self, request, pk):
+        datasource = datasource_get(user=request.user, pk=pk)
+        serializer = ExampleWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        example = services.example_create(owner=request.user, datasource=datasource, **serializer.validated_data)
+        return Response(example_data(request, example), status=status.HTTP_201_CREATED)
+
+
+class ExampleDetailView(APIView):
+    """One of your examples: read, change (question and/or SQL, checked again), delete."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        return Response(example_data(request, selectors.example_get(user=request.user, pk=pk)))
+
+    @extend_schema(request=ExampleWriteSerializer, responses={200: dict})
+    def patch(self, request, pk):
+        example = selectors.example_get(user=request.user, pk=pk)
+        serializer = ExampleWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        example = services.example_update(example=example, **serializer.validated_data)
+        return Response(example_data(request, example))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.example_delete(example=selectors.example_get(user=request.user, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def parse_jsonl(text: str) -> list[services.ImportLine]:
+    """Read JSON Lines of `{question, sql}` into import lines; every bad line is reported by number."""
+    lines: list[services.ImportLine] = []
+    errors: dict[int, list[str]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            errors[number] = [_("Not a JSON object.")]
+            continue
+        if not isinstance(record, dict):
+            errors[number] = [_("Not a JSON object.")]
+            continue
+        serializer = ExampleWriteSerializer(data={"question": record.get("question"), "sql": record.get("sql")})
+        if not serializer.is_valid():
+            errors[number] = [f"{field}: {messages[0]}" for field, messages in serializer.errors.items()]
+            continue
+        lines.append(services.ImportLine(number=number, **serializer.validated_data))
+    if errors:
+        raise ImportInvalid(errors)
+    if not lines:
+        raise ImportInvalid({0: [_("The file holds no examples.")]})
+    return lines
+
+
+class ExampleExportView(APIView):
+    """Your examples on a datasource as JSON Lines (one `{question, sql, source}` per line)."""
+
+    @extend_schema(responses={(200, JSONL_TYPE): str})
+    def get(self, request, pk):
+        datasource = datasource_get(user=request.user, pk=pk)
+        examples = selectors.example_list(user=request.user, datasource=datasource).order_by("created_at", "id")
+        body = "".join(json.dumps(services.example_export_line(e), ensure_ascii=False) + "\n" for e in examples)
+        response = HttpResponse(body.encode(), content_type=f"{JSONL_TYPE}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="chatapi-examples-{datasource.pk}.jsonl"'
+        return response
+
+
+class ExampleImportView(APIView):
+    """Add examples from JSON Lines; each line is checked on the datasource, and one bad line saves nothing."""
+
+    parser_classes = [JSONLinesParser, JSONLParser, TextParser, JSONParser]
+
+    @extend_schema(request={JSONL_TYPE: str}, responses={201: dict})
+    def post(self, request, pk):
+        datasource = datasource_get(user=request.user, pk=pk)
+        text = request.data if isinstance(request.data, str) else (request.data or {}).get("jsonl")
+        if not isinstance(text, str):
+            raise ValidationError(
+                {"file": [_("Send JSON Lines as the body (Content-Type: application/x-ndjson).")]}, code="required"
+            )
+        created = services.examples_import(owner=request.user, datasource=datasource, lines=parse_jsonl(text))
+        return Response(
+            {
+                "imported": len(created),
+                "_links": [
+                    link(
+                        request,
+                        "examples",
+                        "Your examples on this database",
+                        "example-list",
+                        kwargs={"pk": datasource.pk},
+                    )
+                ],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MessageFeedbackView(APIView):
+    """Rate one of your turns (POST, idempotent, changeable) or withdraw the rating (DELETE); returns the turn."""
+
+    @extend_schema(request=FeedbackSerializer, responses={200: dict})
+    def post(self, request, pk):
+        message = chat_selectors.message_get(user=request.user, pk=pk)
+        serializer = FeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.feedback_set(message=message, owner=request.user, **serializer.validated_data)
+        return Response(message_data(request, message))
+
+    @extend_schema(responses={200: dict})
+    def delete(self, request, pk):
+        message = chat_selectors.message_get(user=request.user, pk=pk)
+        services.feedback_withdraw(message=message)
+        turns.forget_feedback(message)
+        return Response(message_data(request, message))
+
+
+class SuggestionsView(APIView):
+    """Starter questions for a datasource in your language (`?lang=ko|en`)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lang", str, enum=["en", "ko"])],
+        responses={200: dict},
+    )
+    def get(self, request, pk):
+        datasource = datasource_get(user=request.user, pk=pk)
+        query = SuggestionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lang = query.validated_data["lang"]
+        items = suggestions_for(user=request.user, datasource=datasource, lang=lang)
+        kwargs = {"pk": datasource.pk}
+        return Response(
+            {
+                "lang": lang,
+                "results": items,
+                "_links": [
+                    link(request, "self", "These suggestions", href=request.build_absolute_uri()),
+                    link(request, "datasource", "The database", "datasource-detail", kwargs=kwargs),
+                    link(request, "examples", "Your examples on this database", "example-list", kwargs=kwargs),
+                ],
+            }
+        )
