@@ -58,7 +58,9 @@ def embed(texts: list[str]) -> list[list[float]]:
     if not texts:
         return []
     try:
-        response = _client().embeddings.create(model=settings.OPENAI_EMBEDDING_MODEL, input=texts)
+        response = _client().embeddings.create(
+            model=settings.OPENAI_EMBEDDING_MODEL, input=texts, encoding_format="float"
+        )
         vectors = [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
     except (openai.APIError, AttributeError, TypeError, ValueError) as exc:
         logger.warning("Embedding request failed (%s); using character similarity.", type(exc).__name__)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,7 +17,7 @@ from chatAPI.links import link
 from chatAPI.pagination import LinkedPageNumberPagination
 from datasources.selectors import datasource_get
 from examples import selectors, services, turns
-from examples.errors import ImportInvalid
+from examples.jsonl import export_text, parse_jsonl
 from examples.serializers import (
     ExampleWriteSerializer,
     FeedbackSerializer,
@@ -104,33 +102,6 @@ class ExampleDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def parse_jsonl(text: str) -> list[services.ImportLine]:
-    """Read JSON Lines of `{question, sql}` into import lines; every bad line is reported by number."""
-    lines: list[services.ImportLine] = []
-    errors: dict[int, list[str]] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            errors[number] = [_("Not a JSON object.")]
-            continue
-        if not isinstance(record, dict):
-            errors[number] = [_("Not a JSON object.")]
-            continue
-        serializer = ExampleWriteSerializer(data={"question": record.get("question"), "sql": record.get("sql")})
-        if not serializer.is_valid():
-            errors[number] = [f"{field}: {messages[0]}" for field, messages in serializer.errors.items()]
-            continue
-        lines.append(services.ImportLine(number=number, **serializer.validated_data))
-    if errors:
-        raise ImportInvalid(errors)
-    if not lines:
-        raise ImportInvalid({0: [_("The file holds no examples.")]})
-    return lines
-
-
 class ExampleExportView(APIView):
     """Your examples on a datasource as JSON Lines (one `{question, sql, source}` per line)."""
 
@@ -138,8 +109,7 @@ class ExampleExportView(APIView):
     def get(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
         examples = selectors.example_list(user=request.user, datasource=datasource).order_by("created_at", "id")
-        body = "".join(json.dumps(services.example_export_line(e), ensure_ascii=False) + "\n" for e in examples)
-        response = HttpResponse(body.encode(), content_type=f"{JSONL_TYPE}; charset=utf-8")
+        response = HttpResponse(export_text(examples).encode(), content_type=f"{JSONL_TYPE}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chatapi-examples-{datasource.pk}.jsonl"'
         return response
 
@@ -152,7 +122,9 @@ class ExampleImportView(APIView):
     @extend_schema(request={JSONL_TYPE: str}, responses={201: dict})
     def post(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
-        text = request.data if isinstance(request.data, str) else (request.data or {}).get("jsonl")
+        data = request.data
+        # JSON Lines as the body; a JSON client may send `{"jsonl": "..."}`; an empty body holds no examples.
+        text = data if isinstance(data, str) else data.get("jsonl") if data else ""
         if not isinstance(text, str):
             raise ValidationError(
                 {"file": [_("Send JSON Lines as the body (Content-Type: application/x-ndjson).")]}, code="required"
