@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.chat.conftest import SHOP_SQL, conversation, make_source, shop  # noqa: F401 - fixtures used here
+from tests.chat.conftest import SHOP_SQL, make_source, shop  # noqa: F401 - fixtures used here
 
 __all__ = ["SHOP_SQL", "ask", "examples_url", "rate", "start_conversation"]
 
@@ -13,9 +13,9 @@ def start_conversation(client, datasource) -> dict:
     return response.json()
 
 
-def ask(client, conversation: dict, question: str, expect: int = 201) -> dict:
+def ask(client, chat: dict, question: str, expect: int = 201) -> dict:
     """Ask in a conversation; returns the turn (also from a 4xx/5xx body)."""
-    response = client.post(f"/api/conversations/{conversation['id']}/messages/", {"question": question}, format="json")
+    response = client.post(f"/api/conversations/{chat['id']}/messages/", {"question": question}, format="json")
     assert response.status_code == expect, response.content
     body = response.json()
     return body["turn"] if "turn" in body else body
@@ -32,6 +32,6 @@ def examples_url(datasource) -> str:
 
 
 @pytest.fixture
-def shop_chat(auth_client, shop):
+def shop_chat(auth_client, shop):  # noqa: F811 - `shop` is the imported fixture
     """A conversation of `user` about `shop`."""
     return start_conversation(auth_client, shop)
