@@ -29,7 +29,11 @@ def _words(name: str) -> str:
 
 
 def _numeric(table: TableInfo) -> list[ColumnInfo]:
-    return [c for c in table.columns if c.is_numeric and not c.is_key and not c.name.lower().endswith("id")]
+    return [
+        c
+        for c in table.columns
+        if c.is_numeric and not c.is_key and not c.name.lower().endswith("id") and c.name != table.name
+    ]
 
 
 def _grouping(table: TableInfo) -> list[ColumnInfo]:
@@ -70,13 +74,16 @@ def _answerable(question: str, tables: list[TableInfo], engine: str) -> bool:
     return True
 
 
-def _interleaved(tables: list[TableInfo], lang: str) -> list[str]:
-    """One question of each shape per table in turn, so the list covers several tables."""
+def _varied(tables: list[TableInfo], lang: str) -> list[str]:
+    """Each question shape once first (on the first table that has it), then the rest table by table."""
     per_table = [_schema_questions(t, lang) for t in tables[:SCHEMA_TABLES_MAX]]
-    out = []
+    first: list[str] = []
     for depth in range(max((len(q) for q in per_table), default=0)):
-        out.extend(questions[depth] for questions in per_table if depth < len(questions))
-    return out
+        first.extend(questions[depth] for questions in per_table[:1] if depth < len(questions))
+        if len(first) <= depth:
+            first.extend(next(([q[depth]] for q in per_table if depth < len(q)), []))
+    rest = [question for questions in per_table for question in questions if question not in first]
+    return first + rest
 
 
 def suggestions_for(*, user, datasource: DataSource, lang: str, limit: int = SUGGESTIONS_MAX) -> list[dict]:
@@ -95,7 +102,7 @@ def suggestions_for(*, user, datasource: DataSource, lang: str, limit: int = SUG
     tables = load_schema(datasource)
     # Big tables first: they are what a database is usually asked about.
     ranked = sorted(tables, key=lambda t: -(t.row_estimate or 0))
-    for question in _interleaved(ranked, lang):
+    for question in _varied(ranked, lang):
         if question.lower() in seen or not _answerable(question, tables, datasource.engine):
             continue
         seen.add(question.lower())
