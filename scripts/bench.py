@@ -11,7 +11,9 @@ its own var dir and an in-process fake LLM, then measures, in one run:
 - 32 concurrent asks against a 1-second LLM: efficiency = ideal / actual time,
   and a login measured during that wave;
 - time and peak memory of a capped query over a 1,000,000-row SQLite table
-  through `datasources.executor.execute`.
+  through `datasources.executor.execute`;
+- verified examples: retrieval cost per ask with 2,000 examples on the datasource,
+  and the ask overhead with them (scripts/bench_examples.py).
 
 It prints a table and writes JSON to var/bench/. Nothing timed is asserted.
 The app database follows DATABASE_URL as `make serve` does (SQLite by default;
@@ -37,12 +39,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_examples import EXAMPLES_ON_DATASOURCE, examples_rows, examples_section  # noqa: E402
+
 from tests.deploy.stack import Stack, make_stack  # noqa: E402
 
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
-SECTIONS = ("list", "queries", "asks", "million")
+SECTIONS = ("list", "queries", "asks", "million", "examples")
 UWSGI_PIDFILE = Path("/nonexistent")  # set once the stack runs
 
 
@@ -494,6 +498,7 @@ def print_table(report: dict) -> None:
         rows.extend(query_rows(report))
     rows.extend(ask_rows(report))
     rows.extend(million_rows_table(report))
+    rows.extend(examples_rows(report, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()
     print(
@@ -759,6 +764,21 @@ def main() -> int:
             )
         elif "asks" in sections:
             report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
+
+        if "examples" in sections and seeded:
+            print(
+                f"bench: example retrieval with {EXAMPLES_ON_DATASOURCE:,} examples, and asks with them ...", flush=True
+            )
+            report["examples"] = examples_section(
+                api=api,
+                datasource=datasource,
+                llm=llm,
+                bench_user=bench_user,
+                ask_overhead=ask_overhead,
+                summary_ms=summary_ms,
+                asks=args.asks,
+                baseline=report.get("ask_overhead"),
+            )
 
         if "million" in sections:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)
