@@ -71,7 +71,10 @@ class ConversationListView(APIView):
         conversations = selectors.conversation_list(user=request.user, search=request.query_params.get("search", ""))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
-        extra = [link(request, "create", "Start a conversation", "conversation-list", method="POST")]
+        extra = [
+            link(request, "create", "Start a conversation", "conversation-list", method="POST"),
+            link(request, "delete_all", "Delete all your conversations", "conversation-list", method="DELETE", query="all=true"),
+        ]
         return paginator.get_paginated_response([conversation_data(request, c) for c in page], extra_links=extra)
 
     @extend_schema(request=ConversationCreateSerializer, responses={201: dict})

@@ -1,13 +1,19 @@
 // The one way the site talks to the API: base URL from config.js, bearer
-// header, one refresh-and-retry on 401, the error shape turned into messages.
+// header, the chosen language, one refresh-and-retry on 401, the error shape
+// turned into messages, and navigation by the API's `_links`.
+
+import { hasMessage, locale, t } from "./i18n.js";
 
 const ACCESS_KEY = "chatapi.access";
 const REFRESH_KEY = "chatapi.refresh";
 const USER_KEY = "chatapi.user";
+// Token refresh is part of the token protocol (DESIGN 3.3), needed before any
+// authenticated resource (and its links) can be read; everything else is reached by links.
+const REFRESH_PATH = "auth/token/refresh/";
 
 function baseUrl() {
   const config = window.CHATAPI_CONFIG || {};
-  if (!config.apiBaseUrl) throw new Error("config.js does not set apiBaseUrl.");
+  if (!config.apiBaseUrl) throw new Error(t("error.config"));
   return String(config.apiBaseUrl).replace(/\/+$/, "");
 }
 
@@ -40,16 +46,10 @@ export const tokens = {
 
 // --- errors -------------------------------------------------------------------
 
-const FIELD_LABELS = {
-  password1: "Password",
-  password2: "Password (again)",
-  non_field_errors: "",
-  sqlite_path: "SQLite file",
-};
-
-function fieldLabel(field) {
-  if (field in FIELD_LABELS) return FIELD_LABELS[field];
-  return field.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+/** A field's name as the form shows it; errors not tied to a field have none. */
+export function fieldLabel(field) {
+  if (field === "non_field_errors" || field === "detail") return "";
+  return hasMessage(`field.${field}`) ? t(`field.${field}`) : field;
 }
 
 /** An API failure with the parsed error shape: detail, code, field errors and any stored turn. */
@@ -76,7 +76,7 @@ export class ApiError extends Error {
   get readable() {
     const fields = Object.entries(this.fieldMessages());
     if (!fields.length) return this.detail;
-    return fields.map(([field, text]) => (fieldLabel(field) ? `${fieldLabel(field)}: ${text}` : text)).join(" ");
+    return fields.map(([field, text]) => (fieldLabel(field) ? t("common.fieldMessage", { field: fieldLabel(field), message: text }) : text)).join(" ");
   }
 }
 
@@ -87,15 +87,13 @@ function leafMessages(value) {
   return [String(value)];
 }
 
+const STATUS_MESSAGES = { 401: "error.unauthorized", 403: "error.forbidden", 404: "error.notFound", 413: "error.tooLarge", 429: "error.throttled" };
+
 function defaultMessage(status) {
-  if (!status) return "Could not reach the server. Check your connection and try again.";
-  if (status === 401) return "Your session has ended. Please log in again.";
-  if (status === 403) return "You do not have permission to do this.";
-  if (status === 404) return "Not found.";
-  if (status === 413) return "That request is too large.";
-  if (status === 429) return "Too many requests. Please wait a moment and try again.";
-  if (status >= 500) return "The server had a problem. Please try again.";
-  return `Request failed (HTTP ${status}).`;
+  if (!status) return t("error.network");
+  if (STATUS_MESSAGES[status]) return t(STATUS_MESSAGES[status]);
+  if (status >= 500) return t("error.server");
+  return t("error.http", { status: String(status) });
 }
 
 async function readBody(response) {
@@ -120,9 +118,9 @@ export function refreshTokens() {
       if (!refresh) return false;
       let response;
       try {
-        response = await fetch(apiUrl("auth/token/refresh/"), {
+        response = await fetch(apiUrl(REFRESH_PATH), {
           method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": locale() },
           body: JSON.stringify({ refresh }),
         });
       } catch {
@@ -158,7 +156,7 @@ export function goToLogin() {
  */
 export async function request(path, { method = "GET", body, headers = {}, auth = true, raw = false, signal } = {}) {
   const send = async () => {
-    const h = { Accept: "application/json", ...headers };
+    const h = { Accept: "application/json", "Accept-Language": locale(), ...headers };
     if (body !== undefined) h["Content-Type"] = "application/json";
     const access = tokens.access;
     if (auth && access) h.Authorization = `Bearer ${access}`;
@@ -206,6 +204,40 @@ export function linkHref(resource, rel) {
   const links = (resource && resource._links) || [];
   const found = links.find((item) => item.rel === rel);
   return found ? found.href : undefined;
+}
+
+/** The href of a `_links` entry the client needs: a missing one is an error to show, not a path to guess. */
+export function linkTo(resource, rel) {
+  const href = linkHref(resource, rel);
+  if (!href) throw new ApiError(404, { detail: t("error.noLink", { rel }), code: "missing_link" });
+  return href;
+}
+
+/** An entry point of the API by rel (`conversations`, `datasources`, `user`, `login`…), from the root's links. */
+export async function entry(rel) {
+  return linkTo(await apiRoot(), rel);
+}
+
+/** A link href with query parameters set (page, per-page, search…). */
+export function withParams(href, params) {
+  const url = new URL(apiUrl(href));
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") url.searchParams.delete(key);
+    else url.searchParams.set(key, String(value));
+  }
+  return url.href;
+}
+
+/** Every item of a paginated list, following its `next` links from `href`. */
+export async function fetchAll(href, { perPage = 100 } = {}) {
+  const items = [];
+  let next = withParams(href, { "per-page": perPage });
+  while (next) {
+    const page = await api.get(next);
+    items.push(...page.results);
+    next = linkHref(page, "next");
+  }
+  return items;
 }
 
 // --- streaming ----------------------------------------------------------------

@@ -1,9 +1,10 @@
 // Chat page: the conversation sidebar, new chat with a datasource picker,
 // the thread, and asking with live progress from the streaming endpoint.
 
-import { api, ApiError, linkHref, stream } from "./api.js";
+import { api, ApiError, entry, fetchAll, linkTo, stream, withParams } from "./api.js";
 import { ConversationList } from "./conversation-list.js";
 import { $, el, emptyState, loading, replace } from "./dom.js";
+import { t } from "./i18n.js";
 import { mountHeader, mountLlmBanner, requireAuth } from "./session.js";
 import { TurnView, renderTurns } from "./turn-view.js";
 import { confirmDialog, showError, toast } from "./ui.js";
@@ -39,8 +40,8 @@ const sidebar = new ConversationList({
   list: els.list,
   more: els.more,
   currentId: () => (state.current ? state.current.id : ""),
-  onOpen: (id) => {
-    openConversation(id, { push: true });
+  onOpen: (conversation) => {
+    openConversation(conversation.id, { push: true, href: linkTo(conversation, "self") });
     closeSidebar();
   },
 });
@@ -62,32 +63,27 @@ function closeSidebar() {
 // --- datasources ----------------------------------------------------------------
 
 async function loadDatasources() {
-  replace(els.select, el("option", { value: "" }, "Loading…"));
+  replace(els.select, el("option", { value: "" }, t("common.loading")));
   els.select.disabled = true;
-  const items = [];
-  let next = "datasources/?per-page=100";
+  let items;
   try {
-    while (next) {
-      const page = await api.get(next);
-      items.push(...page.results);
-      next = page.next;
-    }
+    items = await fetchAll(await entry("datasources"));
   } catch (error) {
-    replace(els.select, el("option", { value: "" }, "Could not load datasources"));
+    replace(els.select, el("option", { value: "" }, t("chat.datasourcesFailed")));
     toast(error.readable, "error");
     return;
   }
   state.datasources = items;
   if (!items.length) {
-    replace(els.select, el("option", { value: "" }, "No datasources yet"));
+    replace(els.select, el("option", { value: "" }, t("chat.noDatasources")));
     return;
   }
   const own = items.filter((ds) => ds.owner_is_me);
   const demo = items.filter((ds) => !ds.owner_is_me);
   const option = (ds) => el("option", { value: ds.id }, ds.name);
   replace(els.select,
-    own.length ? el("optgroup", { label: "Yours" }, own.map(option)) : null,
-    demo.length ? el("optgroup", { label: "Demo" }, demo.map(option)) : null);
+    own.length ? el("optgroup", { label: t("chat.groupOwn") }, own.map(option)) : null,
+    demo.length ? el("optgroup", { label: t("chat.groupDemo") }, demo.map(option)) : null);
   const wanted = new URLSearchParams(location.search).get("ds") || localStorage.getItem(LAST_DS_KEY);
   if (wanted && items.some((ds) => String(ds.id) === String(wanted))) els.select.value = String(wanted);
   els.select.disabled = false;
@@ -103,20 +99,20 @@ function setHeading(title, subtitle) {
   els.deleteButton.hidden = !state.current;
   els.title.textContent = title;
   els.subtitle.textContent = subtitle || "";
-  document.title = `${title} · chatAPI`;
+  document.title = t("app.pageTitle", { page: title });
 }
 
 async function showWelcome() {
-  setHeading("New chat", "");
+  setHeading(t("chat.newChat"), "");
   els.picker.hidden = false;
   const tables = el("div", { class: "welcome-tables" });
   const welcome = el("section", { class: "welcome" },
-    el("h2", null, "What would you like to know?"),
-    el("p", { class: "muted" }, "Pick a datasource and ask in Korean or English. You get an answer, the SQL behind it and the result table."),
+    el("h2", null, t("chat.welcomeTitle")),
+    el("p", { class: "muted" }, t("chat.welcomeText")),
     tables);
   replace(els.thread, welcome);
   if (!state.datasources.length) {
-    replace(tables, emptyState("No datasource to ask yet.", "Register a database first.", el("a", { class: "btn btn-primary", href: "datasources.html" }, "Add a datasource")));
+    replace(tables, emptyState(t("chat.noDatasourceTitle"), t("chat.noDatasourceHint"), el("a", { class: "btn btn-primary", href: "datasources.html" }, t("chat.addDatasource"))));
     return;
   }
   await showTableHints(tables);
@@ -125,20 +121,20 @@ async function showWelcome() {
 async function showTableHints(container) {
   const ds = selectedDatasource();
   if (!ds) return;
-  replace(container, loading(`Reading ${ds.name}…`));
+  replace(container, loading(t("chat.readingSchema", { name: ds.name })));
   try {
-    const schema = await api.get(linkHref(ds, "schema") || `datasources/${ds.id}/schema/`);
+    const schema = await api.get(linkTo(ds, "schema"));
     const names = (schema.tables || []).map((table) => table.name);
     if (!names.length) {
-      replace(container, el("p", { class: "muted small" }, "This datasource has no tables read yet. Introspect it on the Datasources page."));
+      replace(container, el("p", { class: "muted small" }, t("chat.noTablesYet")));
       return;
     }
     replace(container,
-      el("p", { class: "label" }, `Tables in ${ds.name}`),
+      el("p", { class: "label" }, t("chat.tablesIn", { name: ds.name })),
       el("div", { class: "chips" }, names.slice(0, 12).map((name) => {
         const chip = el("button", { type: "button", class: "chip" }, name);
         chip.addEventListener("click", () => {
-          els.question.value = `How many rows are in ${name}?`;
+          els.question.value = t("chat.tableQuestion", { name });
           autoGrow();
           els.question.focus();
         });
@@ -158,36 +154,38 @@ function newChat({ push = true } = {}) {
   els.question.focus();
 }
 
-async function openConversation(id, { push = false } = {}) {
+/** The address of conversation `id` when only the id is known (a `?c=` link): the collection's href plus the id. */
+async function conversationHref(id) {
+  return new URL(`${encodeURIComponent(id)}/`, await entry("conversations")).href;
+}
+
+function subtitleFor(conversation) {
+  return conversation.datasource ? t("chat.asking", { name: conversation.datasource.name }) : "";
+}
+
+async function openConversation(id, { push = false, href = null } = {}) {
   const token = ++state.loadToken;
   if (push) history.pushState(null, "", `chat.html?c=${encodeURIComponent(id)}`);
   els.picker.hidden = true;
-  setHeading("Loading…", "");
-  replace(els.thread, loading("Loading the conversation…"));
+  setHeading(t("common.loading"), "");
+  replace(els.thread, loading(t("chat.loadingConversation")));
   try {
-    const conversation = await api.get(`conversations/${encodeURIComponent(id)}/`);
+    const conversation = await api.get(href || await conversationHref(id));
     if (token !== state.loadToken) return;
     state.current = conversation;
     sidebar.markActive();
-    setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
-    const turns = [];
-    let next = linkHref(conversation, "messages") || `conversations/${id}/messages/`;
-    next += next.includes("?") ? "&per-page=100" : "?per-page=100";
-    while (next) {
-      const page = await api.get(next);
-      turns.push(...page.results);
-      next = page.next;
-    }
+    setHeading(conversation.title || t("common.untitled"), subtitleFor(conversation));
+    const turns = await fetchAll(linkTo(conversation, "messages"));
     if (token !== state.loadToken) return;
-    if (!turns.length) replace(els.thread, emptyState("No questions yet.", "Ask the first one below."));
+    if (!turns.length) replace(els.thread, emptyState(t("chat.noQuestions"), t("chat.askFirst")));
     else renderTurns(els.thread, turns);
     scrollToEnd(true);
   } catch (error) {
     if (token !== state.loadToken) return;
     state.current = null;
-    setHeading(error.status === 404 ? "Conversation not found" : "Could not open the conversation", "");
+    setHeading(error.status === 404 ? t("chat.notFoundTitle") : t("chat.openFailedTitle"), "");
     replace(els.thread, el("div", { class: "thread-error" }));
-    showError(els.thread.firstChild, error.status === 404 ? new Error("This conversation does not exist or was deleted.") : error, error.status === 404 ? null : () => openConversation(id));
+    showError(els.thread.firstChild, error.status === 404 ? new Error(t("chat.notFound")) : error, error.status === 404 ? null : () => openConversation(id, { href }));
   }
   els.question.focus();
 }
@@ -203,15 +201,16 @@ function scrollToEnd(force = false) {
 function setBusy(busy) {
   state.busy = busy;
   els.send.disabled = busy;
-  els.send.textContent = busy ? "Asking…" : "Send";
+  els.send.textContent = busy ? t("chat.sending") : t("chat.send");
   els.select.disabled = busy || !state.datasources.length;
 }
 
 async function ensureConversation(firstText) {
   if (state.current) return state.current;
   const ds = selectedDatasource();
-  if (!ds) throw new ApiError(400, { detail: "Choose a datasource first.", code: "no_datasource" });
-  const conversation = await api.post("conversations/", { datasource: ds.id });
+  if (!ds) throw new ApiError(400, { detail: t("chat.chooseDatasource"), code: "no_datasource" });
+  // The collection the root links to is where a conversation is created (its `create` link has the same href).
+  const conversation = await api.post(await entry("conversations"), { datasource: ds.id });
   localStorage.setItem(LAST_DS_KEY, String(ds.id));
   state.current = conversation;
   history.pushState(null, "", `chat.html?c=${encodeURIComponent(conversation.id)}`);
@@ -234,13 +233,13 @@ async function ask(text, { asSql = false } = {}) {
   }
   els.picker.hidden = true;
   if (els.thread.querySelector(".welcome, .empty")) els.thread.replaceChildren();
-  setHeading(conversation.title || text, conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+  setHeading(conversation.title || text, subtitleFor(conversation));
   const view = new TurnView({ question, sql: asSql ? text : "", live: true });
   els.thread.append(view.node);
   view.node.scrollIntoView({ block: "start" });
 
   let finished = false;
-  const path = linkHref(conversation, "ask") || `conversations/${conversation.id}/messages/`;
+  const path = linkTo(conversation, "ask");
   try {
     await stream(path, asSql ? { sql: text } : { question }, (event, data) => {
       if (event === "stage") view.setStage(data.stage);
@@ -263,33 +262,34 @@ async function ask(text, { asSql = false } = {}) {
     else if (error instanceof ApiError) view.fail(error.readable, error.code);
     else {
       // The stream broke after the question was accepted; the server still finishes and stores the turn.
-      view.fail("The connection was interrupted. The answer is still being saved: open this conversation again in a moment to see it.", "stream_closed");
+      view.fail(t("chat.streamInterrupted"), "stream_closed");
     }
     announce(view);
   }
   setBusy(false);
-  refreshCurrent(conversation.id);
+  refreshCurrent(conversation);
   els.question.focus();
 }
 
 /** The stream ended without `done`: show what the server stored. */
 async function reloadLastTurn(conversation, view) {
   try {
-    const first = await api.get(`conversations/${conversation.id}/messages/?per-page=1`);
+    const messages = linkTo(conversation, "messages");
+    const first = await api.get(withParams(messages, { "per-page": 1 }));
     const lastPage = Math.max(1, first.count);
-    const page = await api.get(`conversations/${conversation.id}/messages/?per-page=1&page=${lastPage}`);
+    const page = await api.get(withParams(messages, { "per-page": 1, page: lastPage }));
     if (page.results.length) view.render(page.results[0]);
-  } catch (error) {
-    view.fail("The connection closed before the answer arrived. Reload the conversation to see it.", "stream_closed");
+  } catch {
+    view.fail(t("chat.streamClosed"), "stream_closed");
   }
 }
 
-async function refreshCurrent(id) {
+async function refreshCurrent(asked) {
   try {
-    const conversation = await api.get(`conversations/${encodeURIComponent(id)}/`);
-    if (state.current && String(state.current.id) === String(id)) {
+    const conversation = await api.get(linkTo(asked, "self"));
+    if (state.current && String(state.current.id) === String(asked.id)) {
       state.current = conversation;
-      setHeading(conversation.title || "Untitled", conversation.datasource ? `Asking ${conversation.datasource.name}` : "");
+      setHeading(conversation.title || t("common.untitled"), subtitleFor(conversation));
     }
     sidebar.upsert(conversation);
   } catch {
@@ -301,7 +301,7 @@ async function refreshCurrent(id) {
 function announce(view) {
   const error = view.node.querySelector(".turn-error");
   const summary = view.node.querySelector(".summary");
-  const text = error ? `The question failed: ${error.textContent}` : `Answer ready. ${summary ? summary.textContent.slice(0, 200) : ""}`;
+  const text = error ? t("chat.announceFailed", { error: error.textContent }) : t("chat.announceReady", { summary: summary ? summary.textContent.slice(0, 200) : "" });
   els.announcer.textContent = text;
 }
 
@@ -309,14 +309,14 @@ async function deleteCurrent() {
   const conversation = state.current;
   if (!conversation) return;
   const ok = await confirmDialog({
-    title: "Delete this conversation?",
-    message: `“${conversation.title || "Untitled"}” and all its answers will be deleted. This cannot be undone.`,
+    title: t("chat.deleteTitle"),
+    message: t("chat.deleteMessage", { title: conversation.title || t("common.untitled") }),
   });
   if (!ok) return;
   try {
-    await api.del(linkHref(conversation, "delete") || `conversations/${conversation.id}/`);
+    await api.del(linkTo(conversation, "delete"));
     sidebar.remove(conversation.id);
-    toast("Conversation deleted.", "success");
+    toast(t("chat.deleted"), "success");
     newChat();
   } catch (error) {
     toast(error.readable, "error");
@@ -332,7 +332,7 @@ function autoGrow() {
 function submit() {
   const question = els.question.value.trim();
   if (!question || state.busy) return;
-  if (!state.current && !selectedDatasource()) { toast("Choose a datasource first.", "error"); els.select.focus(); return; }
+  if (!state.current && !selectedDatasource()) { toast(t("chat.chooseDatasource"), "error"); els.select.focus(); return; }
   els.question.value = "";
   autoGrow();
   ask(question, { asSql: els.sqlMode.checked });
@@ -341,8 +341,8 @@ function submit() {
 function syncSqlMode() {
   const on = els.sqlMode.checked;
   els.question.classList.toggle("sql-input", on);
-  els.question.placeholder = on ? "SELECT … (runs read-only, checked like every query)" : "Ask a question…";
-  els.question.setAttribute("aria-label", on ? "SQL to run" : "Your question");
+  els.question.placeholder = on ? t("chat.sqlPlaceholder") : t("chat.questionPlaceholder");
+  $("#question-label").textContent = on ? t("chat.sqlLabel") : t("chat.questionLabel");
 }
 
 // --- start --------------------------------------------------------------------------
@@ -374,7 +374,7 @@ async function start() {
   });
   window.addEventListener("popstate", route);
 
-  replace(els.thread, loading("Loading…"));
+  replace(els.thread, loading());
   sidebar.load();
   await loadDatasources();
   route();

@@ -1,14 +1,15 @@
 // The chat page's sidebar: the user's conversations, newest activity first,
 // paged with a "More" button that follows the API's `next` link.
 
-import { api } from "./api.js";
+import { api, entry, linkHref, withParams } from "./api.js";
 import { el, formatRelative, loading, replace } from "./dom.js";
+import { t } from "./i18n.js";
 import { showError, toast } from "./ui.js";
 
-const FIRST_PAGE = "conversations/?per-page=20";
+const PER_PAGE = 20;
 
 export class ConversationList {
-  /** `onOpen(id)` opens a conversation in place; `currentId()` says which one is open. */
+  /** `onOpen(conversation)` opens a conversation in place; `currentId()` says which one is open. */
   constructor({ list, more, onOpen, currentId }) {
     this.list = list;
     this.more = more;
@@ -20,13 +21,13 @@ export class ConversationList {
 
   item(conversation) {
     const link = el("a", { class: "conversation", href: `chat.html?c=${encodeURIComponent(conversation.id)}`, dataset: { id: conversation.id } },
-      el("span", { class: "conversation-title" }, conversation.title || "Untitled"),
+      el("span", { class: "conversation-title" }, conversation.title || t("common.untitled")),
       el("span", { class: "conversation-meta" },
         [conversation.datasource && conversation.datasource.name, formatRelative(conversation.updated_at)].filter(Boolean).join(" · ")));
     link.addEventListener("click", (event) => {
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return; // let new tabs open
       event.preventDefault();
-      this.onOpen(conversation.id);
+      this.onOpen(conversation);
     });
     if (String(this.currentId()) === String(conversation.id)) link.setAttribute("aria-current", "page");
     return link;
@@ -38,19 +39,18 @@ export class ConversationList {
 
   /** The first page, or with `append` the next one. */
   async load({ append = false } = {}) {
-    const path = append ? this.nextPage : FIRST_PAGE;
-    if (!path) return;
-    if (!append) replace(this.list, loading("Loading…"));
+    if (append && !this.nextPage) return;
+    if (!append) replace(this.list, loading());
     this.more.disabled = true;
     try {
-      const page = await api.get(path);
+      const page = await api.get(append ? this.nextPage : withParams(await entry("conversations"), { "per-page": PER_PAGE }));
       if (!append) this.list.replaceChildren();
       for (const conversation of page.results) {
         if (!this.find(conversation.id)) this.list.append(this.item(conversation));
       }
-      if (!this.list.children.length) this.list.append(el("p", { class: "sidebar-empty" }, "No conversations yet. Your questions will be listed here."));
-      this.nextPage = page.next;
-      this.more.hidden = !page.next;
+      if (!this.list.children.length) this.list.append(el("p", { class: "sidebar-empty" }, t("chat.sidebarEmpty")));
+      this.nextPage = linkHref(page, "next");
+      this.more.hidden = !this.nextPage;
     } catch (error) {
       if (!append) showError(this.list, error, () => this.load());
       else toast(error.readable, "error");

@@ -1,44 +1,36 @@
 // Datasources page: list, register, test, introspect, delete and open the schema browser.
 
-import { api, linkHref } from "./api.js";
-import { $, el, emptyState, formatDateTime, formatRelative, loading, plural, replace } from "./dom.js";
+import { api, entry, fetchAll, linkHref, linkTo } from "./api.js";
+import { $, el, emptyState, loading, replace } from "./dom.js";
+import { compareText, formatCount, formatDateTime, formatDuration, formatRelative, hasMessage, t } from "./i18n.js";
 import { mountHeader, requireAuth } from "./session.js";
 import { showSchema } from "./schema-browser.js";
 import { clearFormErrors, confirmDialog, setBusy, showError, showFormErrors, toast } from "./ui.js";
 
-const ENGINE_LABELS = { sqlite: "SQLite", postgresql: "PostgreSQL", mysql: "MySQL" };
 const DEFAULT_PORTS = { postgresql: "5432", mysql: "3306" };
 const list = $("#ds-list");
 const form = $("#ds-form");
 const engineSelect = $("#ds-engine");
 const schemaBox = $("#schema");
 
-/** Fetch every page of datasources (users rarely have more than a few). */
-async function fetchAll() {
-  const items = [];
-  let next = "datasources/?per-page=100";
-  while (next) {
-    const page = await api.get(next);
-    items.push(...page.results);
-    next = page.next;
-  }
-  return items;
+function engineLabel(engine) {
+  return hasMessage(`ds.engine.${engine}`) ? t(`ds.engine.${engine}`) : engine;
 }
 
 async function load(focusId) {
-  replace(list, loading("Loading datasources…"));
+  replace(list, loading(t("ds.loading")));
   let items;
   try {
-    items = await fetchAll();
+    items = await fetchAll(await entry("datasources"));
   } catch (error) {
     showError(list, error, () => load());
     return;
   }
   if (!items.length) {
-    replace(list, el("div", { class: "card" }, emptyState("No datasources yet.", "Register a database with the form to start asking questions about it.")));
+    replace(list, el("div", { class: "card" }, emptyState(t("ds.empty"), t("ds.emptyHint"))));
     return;
   }
-  items.sort((a, b) => Number(b.owner_is_me) - Number(a.owner_is_me) || String(a.name).localeCompare(String(b.name)));
+  items.sort((a, b) => Number(b.owner_is_me) - Number(a.owner_is_me) || compareText(a.name, b.name));
   replace(list, items.map(renderItem));
   if (focusId) {
     const node = list.querySelector(`[data-id="${CSS.escape(String(focusId))}"]`);
@@ -47,7 +39,7 @@ async function load(focusId) {
 }
 
 function where(ds) {
-  if (ds.engine === "sqlite") return ds.sqlite_path ? `file ${ds.sqlite_path}` : "";
+  if (ds.engine === "sqlite") return ds.sqlite_path ? t("ds.file", { path: ds.sqlite_path }) : "";
   const host = ds.host ? `${ds.host}${ds.port ? `:${ds.port}` : ""}` : "";
   return [host, ds.database].filter(Boolean).join(" / ");
 }
@@ -58,29 +50,29 @@ function renderItem(ds) {
   const item = el("article", { class: "card ds-item", dataset: { id: ds.id }, "aria-label": ds.name },
     el("div", { class: "ds-item-head" },
       el("h3", null, ds.name),
-      el("span", { class: "badge badge-primary" }, ENGINE_LABELS[ds.engine] || ds.engine),
-      ds.is_demo ? el("span", { class: "badge" }, "Demo") : null,
-      ds.owner_is_me ? el("span", { class: "badge badge-success" }, "Yours") : null),
+      el("span", { class: "badge badge-primary" }, engineLabel(ds.engine)),
+      ds.is_demo ? el("span", { class: "badge" }, t("ds.demo")) : null,
+      ds.owner_is_me ? el("span", { class: "badge badge-success" }, t("ds.yours")) : null),
     ds.description ? el("p", { class: "muted" }, ds.description) : null,
     el("div", { class: "ds-meta" },
       where(ds) ? el("span", null, where(ds)) : null,
-      el("span", null, ds.introspected_at ? plural(ds.table_count ?? 0, "table") : "Schema not read yet"),
-      ds.introspected_at ? el("span", { title: formatDateTime(ds.introspected_at) }, `read ${formatRelative(ds.introspected_at)}`) : null),
+      el("span", null, ds.introspected_at ? formatCount(ds.table_count ?? 0, "table") : t("ds.notRead")),
+      ds.introspected_at ? el("span", { title: formatDateTime(ds.introspected_at) }, t("ds.readAgo", { when: formatRelative(ds.introspected_at) })) : null),
     actions, status);
 
-  const testButton = el("button", { type: "button", class: "btn btn-small" }, "Test");
+  const testButton = el("button", { type: "button", class: "btn btn-small" }, t("ds.test"));
   testButton.addEventListener("click", () => testConnection(ds, testButton, status));
-  const schemaButton = el("button", { type: "button", class: "btn btn-small" }, "Schema");
+  const schemaButton = el("button", { type: "button", class: "btn btn-small" }, t("ds.schema"));
   schemaButton.addEventListener("click", () => openSchema(ds));
-  actions.append(testButton);
-  if (!ds.is_demo || ds.owner_is_me) {
-    const introspectButton = el("button", { type: "button", class: "btn btn-small" }, "Introspect");
+  if (linkHref(ds, "test")) actions.append(testButton);
+  if (linkHref(ds, "introspect")) {
+    const introspectButton = el("button", { type: "button", class: "btn btn-small" }, t("ds.introspect"));
     introspectButton.addEventListener("click", () => introspect(ds, introspectButton, status));
     actions.append(introspectButton);
   }
-  actions.append(schemaButton, el("a", { class: "btn btn-small btn-ghost", href: `chat.html?ds=${encodeURIComponent(ds.id)}` }, "Ask"));
-  if (ds.owner_is_me) {
-    const deleteButton = el("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, "Delete");
+  actions.append(schemaButton, el("a", { class: "btn btn-small btn-ghost", href: `chat.html?ds=${encodeURIComponent(ds.id)}` }, t("ds.ask")));
+  if (linkHref(ds, "delete")) {
+    const deleteButton = el("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, t("common.delete"));
     deleteButton.addEventListener("click", () => remove(ds));
     actions.append(deleteButton);
   }
@@ -88,13 +80,13 @@ function renderItem(ds) {
 }
 
 async function testConnection(ds, button, status) {
-  setBusy(button, true, "Testing…");
-  replace(status, loading("Connecting…"));
+  setBusy(button, true, t("ds.testing"));
+  replace(status, loading(t("ds.connecting")));
   try {
-    const result = await api.post(linkHref(ds, "test") || `datasources/${ds.id}/test/`);
-    const parts = ["Connected"];
+    const result = await api.post(linkTo(ds, "test"));
+    const parts = [t("ds.connected")];
     if (result.server_version) parts.push(String(result.server_version));
-    if (result.latency_ms !== undefined) parts.push(`${Math.round(result.latency_ms)} ms`);
+    if (result.latency_ms !== undefined) parts.push(formatDuration(result.latency_ms));
     replace(status, el("div", { class: "notice notice-success" }, parts.join(" · ")));
     for (const warning of result.warnings || []) {
       status.append(el("div", { class: "notice notice-warning", role: "status" }, String(warning)));
@@ -107,12 +99,12 @@ async function testConnection(ds, button, status) {
 }
 
 async function introspect(ds, button, status) {
-  setBusy(button, true, "Reading schema…");
-  replace(status, loading("Reading tables and columns…"));
+  setBusy(button, true, t("ds.introspecting"));
+  replace(status, loading(t("ds.readingTables")));
   try {
-    const schema = await api.post(linkHref(ds, "introspect") || `datasources/${ds.id}/introspect/`);
+    const schema = await api.post(linkTo(ds, "introspect"));
     const count = Array.isArray(schema.tables) ? schema.tables.length : 0;
-    toast(`Read ${plural(count, "table")} from ${ds.name}.`, "success");
+    toast(t("ds.readTables", { count, name: ds.name }), "success");
     await load(ds.id);
     showSchema(schemaBox, { ...ds, table_count: count }, schema);
   } catch (error) {
@@ -123,10 +115,10 @@ async function introspect(ds, button, status) {
 
 async function openSchema(ds) {
   schemaBox.hidden = false;
-  replace(schemaBox, el("div", { class: "card-body" }, loading(`Loading the schema of ${ds.name}…`)));
+  replace(schemaBox, el("div", { class: "card-body" }, loading(t("ds.loadingSchema", { name: ds.name }))));
   schemaBox.scrollIntoView({ behavior: "smooth", block: "start" });
   try {
-    const schema = await api.get(linkHref(ds, "schema") || `datasources/${ds.id}/schema/`);
+    const schema = await api.get(linkTo(ds, "schema"));
     showSchema(schemaBox, ds, schema);
   } catch (error) {
     const body = el("div", { class: "card-body" });
@@ -137,13 +129,13 @@ async function openSchema(ds) {
 
 async function remove(ds) {
   const ok = await confirmDialog({
-    title: `Delete “${ds.name}”?`,
-    message: "The datasource and every conversation that uses it will be removed. The database itself is not touched.",
+    title: t("ds.deleteTitle", { name: ds.name }),
+    message: t("ds.deleteMessage"),
   });
   if (!ok) return;
   try {
-    await api.del(linkHref(ds, "delete") || `datasources/${ds.id}/`);
-    toast("Datasource deleted.", "success");
+    await api.del(linkTo(ds, "delete"));
+    toast(t("ds.deleted"), "success");
     if (schemaBox.dataset.id === String(ds.id)) schemaBox.hidden = true;
     load();
   } catch (error) {
@@ -169,11 +161,11 @@ async function register(event) {
   const data = Object.fromEntries(new FormData(form).entries());
   for (const key of Object.keys(data)) if (typeof data[key] === "string" && key !== "password") data[key] = data[key].trim();
   const problems = {};
-  if (!data.name) problems.name = "Give the database a name.";
-  if (data.engine === "sqlite" && !data.sqlite_path) problems.sqlite_path = "Enter the SQLite file's path.";
+  if (!data.name) problems.name = t("ds.needName");
+  if (data.engine === "sqlite" && !data.sqlite_path) problems.sqlite_path = t("ds.needPath");
   if (data.engine !== "sqlite") {
-    if (!data.host) problems.host = "Enter the server's host name.";
-    if (!data.database) problems.database = "Enter the database name.";
+    if (!data.host) problems.host = t("ds.needHost");
+    if (!data.database) problems.database = t("ds.needDatabase");
     if (!data.port) data.port = DEFAULT_PORTS[data.engine];
     data.port = Number(data.port);
   }
@@ -182,10 +174,10 @@ async function register(event) {
     return;
   }
   const button = form.querySelector("button[type=submit]");
-  setBusy(button, true, "Registering…");
+  setBusy(button, true, t("ds.registering"));
   try {
-    const created = await api.post("datasources/", data);
-    toast(`Registered ${created.name}.`, "success");
+    const created = await api.post(await entry("datasources"), data);
+    toast(t("ds.registered", { name: created.name }), "success");
     form.reset();
     syncEngineFields();
     await load(created.id);

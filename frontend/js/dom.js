@@ -1,6 +1,8 @@
 // Safe DOM building: every piece of data becomes a text node or an attribute
 // value, never markup. Nothing in the site uses innerHTML with data.
 
+import { t } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function applyAttrs(node, attrs) {
@@ -70,7 +72,7 @@ export function $(selector, root = document) {
 }
 
 /** A small spinner + label used for loading states. */
-export function loading(label = "Loading…") {
+export function loading(label = t("common.loading")) {
   return el("div", { class: "loading", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), label);
 }
 
@@ -79,38 +81,8 @@ export function emptyState(title, hint, ...actions) {
   return el("div", { class: "empty" }, el("p", { class: "empty-title" }, title), hint ? el("p", { class: "empty-hint" }, hint) : null, actions.length ? el("div", { class: "empty-actions" }, actions) : null);
 }
 
-/** Human date-time in the browser's locale. */
-export function formatDateTime(value) {
-  if (!value) return "";
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return String(value);
-  return date.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-}
-
-/** "3 minutes ago"-style relative time, falling back to the date. */
-export function formatRelative(value) {
-  if (!value) return "";
-  const date = new Date(value);
-  const seconds = Math.round((Date.now() - date.getTime()) / 1000);
-  if (Number.isNaN(seconds)) return String(value);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-  if (Math.abs(seconds) < 60) return rtf.format(-seconds, "second");
-  if (Math.abs(seconds) < 3600) return rtf.format(-Math.round(seconds / 60), "minute");
-  if (Math.abs(seconds) < 86400) return rtf.format(-Math.round(seconds / 3600), "hour");
-  if (Math.abs(seconds) < 86400 * 7) return rtf.format(-Math.round(seconds / 86400), "day");
-  return formatDateTime(value);
-}
-
-/** Format a number with grouping; other values pass through as text. */
-export function formatNumber(value) {
-  if (typeof value === "number" && Number.isFinite(value)) return value.toLocaleString(undefined, { maximumFractionDigits: 4 });
-  return String(value);
-}
-
-/** Count with a singular/plural noun: plural(3, "row") → "3 rows". */
-export function plural(count, noun, pluralNoun = `${noun}s`) {
-  return `${formatNumber(count)} ${count === 1 ? noun : pluralNoun}`;
-}
+// Formatting lives with the language choice; these names stay for the pages that import them from here.
+export { formatCount as plural, formatDateTime, formatNumber, formatRelative } from "./i18n.js";
 
 // Focus `node` on page load unless the user (or their password manager) is already in a field.
 export function focusIfIdle(node) {

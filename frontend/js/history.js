@@ -1,7 +1,8 @@
 // History page: the user's conversations as a paginated, searchable table.
 
-import { api, linkHref } from "./api.js";
-import { $, el, emptyState, formatRelative, formatDateTime, loading, plural, replace } from "./dom.js";
+import { api, entry, linkHref, linkTo, withParams } from "./api.js";
+import { $, el, emptyState, loading, replace } from "./dom.js";
+import { formatDateTime, formatNumber, formatRelative, t } from "./i18n.js";
 import { mountHeader, requireAuth } from "./session.js";
 import { confirmDialog, showError, toast } from "./ui.js";
 
@@ -9,6 +10,7 @@ const PER_PAGE = 20;
 const body = $("#history-body");
 const searchInput = $("#search");
 const deleteAllButton = $("#delete-all");
+let lastPage = null; // the page on screen, whose `delete_all` link the Delete all button follows
 
 function currentQuery() {
   const params = new URLSearchParams(location.search);
@@ -27,69 +29,68 @@ function setQuery({ search, page }) {
 async function load() {
   const { search, page } = currentQuery();
   searchInput.value = search;
-  replace(body, loading("Loading conversations…"));
-  const params = new URLSearchParams({ page: String(page), "per-page": String(PER_PAGE) });
-  if (search) params.set("search", search);
+  replace(body, loading(t("history.loading")));
   let data;
   try {
-    data = await api.get(`conversations/?${params}`);
+    data = await api.get(withParams(await entry("conversations"), { page, "per-page": PER_PAGE, search }));
   } catch (error) {
     if (error.status === 404 && page > 1) { setQuery({ search, page: 1 }); return; }
     showError(body, error, load);
     return;
   }
-  deleteAllButton.disabled = !search && data.count === 0;
+  lastPage = data;
+  deleteAllButton.disabled = (!search && data.count === 0) || !linkHref(data, "delete_all");
   render(data, { search, page });
 }
 
 function render(data, { search, page }) {
   if (!data.results.length) {
     replace(body, search
-      ? emptyState(`No conversations match “${search}”.`, "Try another word, or clear the search.", el("button", { type: "button", class: "btn", onclick: () => setQuery({ search: "", page: 1 }) }, "Clear search"))
-      : emptyState("No conversations yet.", "Ask your first question and it will show up here.", el("a", { class: "btn btn-primary", href: "chat.html" }, "Start a chat")));
+      ? emptyState(t("history.noMatch", { search }), t("history.noMatchHint"), el("button", { type: "button", class: "btn", onclick: () => setQuery({ search: "", page: 1 }) }, t("history.clearSearch")))
+      : emptyState(t("history.empty"), t("history.emptyHint"), el("a", { class: "btn btn-primary", href: "chat.html" }, t("history.startChat"))));
     return;
   }
   const rows = data.results.map((conversation) => {
     const open = `chat.html?c=${encodeURIComponent(conversation.id)}`;
     return el("tr", { dataset: { id: conversation.id } },
       el("td", { class: "title-cell" },
-        el("a", { href: open }, conversation.title || "Untitled"),
+        el("a", { href: open }, conversation.title || t("common.untitled")),
         conversation.last_question && conversation.last_question !== conversation.title
           ? el("span", { class: "last-question" }, conversation.last_question) : null),
-      el("td", { "data-label": "Datasource" }, (conversation.datasource && conversation.datasource.name) || "—"),
-      el("td", { class: "num", "data-label": "Messages" }, String(conversation.message_count ?? 0)),
-      el("td", { "data-label": "Last activity" }, el("time", { datetime: conversation.updated_at, title: formatDateTime(conversation.updated_at) }, formatRelative(conversation.updated_at))),
+      el("td", { "data-label": t("history.colDatasource") }, (conversation.datasource && conversation.datasource.name) || t("common.nothing")),
+      el("td", { class: "num", "data-label": t("history.colMessages") }, formatNumber(conversation.message_count ?? 0)),
+      el("td", { "data-label": t("history.colActivity") }, el("time", { datetime: conversation.updated_at, title: formatDateTime(conversation.updated_at) }, formatRelative(conversation.updated_at))),
       el("td", { class: "actions" },
-        el("a", { class: "btn btn-small", href: open }, "Open"),
-        el("button", { type: "button", class: "btn btn-small btn-danger-ghost", onclick: () => deleteOne(conversation) }, "Delete")));
+        el("a", { class: "btn btn-small", href: open, "aria-label": t("history.openLabel", { title: conversation.title || t("common.untitled") }) }, t("history.open")),
+        el("button", { type: "button", class: "btn btn-small btn-danger-ghost", "aria-label": t("history.deleteLabel", { title: conversation.title || t("common.untitled") }), onclick: () => deleteOne(conversation) }, t("common.delete"))));
   });
   const start = (page - 1) * PER_PAGE + 1;
   const end = start + data.results.length - 1;
   const pager = el("div", { class: "pager" },
-    el("p", { class: "muted small", role: "status" }, `${start}–${end} of ${plural(data.count, "conversation")}`),
+    el("p", { class: "muted small", role: "status" }, t("history.range", { start, end, count: data.count })),
     el("div", { class: "pager-buttons" },
-      el("button", { type: "button", class: "btn btn-small", disabled: !data.previous, onclick: () => setQuery({ search, page: page - 1 }) }, "Previous"),
-      el("button", { type: "button", class: "btn btn-small", disabled: !data.next, onclick: () => setQuery({ search, page: page + 1 }) }, "Next")));
+      el("button", { type: "button", class: "btn btn-small", disabled: !linkHref(data, "previous"), onclick: () => setQuery({ search, page: page - 1 }) }, t("history.previous")),
+      el("button", { type: "button", class: "btn btn-small", disabled: !linkHref(data, "next"), onclick: () => setQuery({ search, page: page + 1 }) }, t("history.next"))));
   replace(body,
     el("div", { class: "table-wrap" },
       el("table", { class: "table history-table" },
         el("thead", null, el("tr", null,
-          el("th", { scope: "col" }, "Title"), el("th", { scope: "col" }, "Datasource"),
-          el("th", { scope: "col", class: "num" }, "Messages"), el("th", { scope: "col" }, "Last activity"),
-          el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions")))),
+          el("th", { scope: "col" }, t("history.colTitle")), el("th", { scope: "col" }, t("history.colDatasource")),
+          el("th", { scope: "col", class: "num" }, t("history.colMessages")), el("th", { scope: "col" }, t("history.colActivity")),
+          el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("history.colActions"))))),
         el("tbody", null, rows))),
     pager);
 }
 
 async function deleteOne(conversation) {
   const ok = await confirmDialog({
-    title: "Delete this conversation?",
-    message: `“${conversation.title || "Untitled"}” and its ${plural(conversation.message_count ?? 0, "message")} will be deleted. This cannot be undone.`,
+    title: t("history.deleteTitle"),
+    message: t("history.deleteMessage", { title: conversation.title || t("common.untitled"), count: conversation.message_count ?? 0 }),
   });
   if (!ok) return;
   try {
-    await api.del(linkHref(conversation, "delete") || `conversations/${conversation.id}/`);
-    toast("Conversation deleted.", "success");
+    await api.del(linkTo(conversation, "delete"));
+    toast(t("history.deleted"), "success");
     load();
   } catch (error) {
     toast(error.readable, "error");
@@ -98,14 +99,14 @@ async function deleteOne(conversation) {
 
 async function deleteAll() {
   const ok = await confirmDialog({
-    title: "Delete all conversations?",
-    message: "Every conversation and every message in your history will be deleted. This cannot be undone.",
-    confirmLabel: "Delete all",
+    title: t("history.deleteAllTitle"),
+    message: t("history.deleteAllMessage"),
+    confirmLabel: t("history.deleteAll"),
   });
   if (!ok) return;
   try {
-    const result = await api.del("conversations/?all=true");
-    toast(`Deleted ${plural(result.deleted ?? 0, "conversation")}.`, "success");
+    const result = await api.del(linkTo(lastPage, "delete_all"));
+    toast(t("history.deletedAll", { count: result.deleted ?? 0 }), "success");
     setQuery({ search: "", page: 1 });
   } catch (error) {
     toast(error.readable, "error");

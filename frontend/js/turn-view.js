@@ -1,31 +1,16 @@
 // One turn of a conversation: the question, then the answer — summary, SQL,
 // result table, CSV download and chart — filled in live while it streams.
 
-import { api, download, linkHref } from "./api.js";
-import { el, clear, formatDateTime, formatNumber, plural, replace } from "./dom.js";
+import { api, download, linkHref, linkTo } from "./api.js";
+import { el, clear, replace } from "./dom.js";
 import { chartSpec, renderChart } from "./chart.js";
+import { formatCount, formatDateTime, formatDuration, formatNumber, hasMessage, t } from "./i18n.js";
 import { toast } from "./ui.js";
 
 const TABLE_PREVIEW_ROWS = 100;
 const PENDING_FIRST_CHECK_MS = 2000;
 const PENDING_MAX_CHECK_MS = 15000;
-const STAGES = [
-  { key: "sql", label: "Writing SQL" },
-  { key: "execute", label: "Running the query" },
-  { key: "summary", label: "Writing the answer" },
-];
-const ERROR_TITLES = {
-  sql_rejected: "The safety check refused this SQL",
-  sql_error: "The query failed",
-  sql_timeout: "The query took too long",
-  datasource_unavailable: "The database could not be reached",
-  llm_timeout: "The language model took too long",
-  llm_unavailable: "The language model is not available",
-  llm_bad_output: "The language model did not return usable SQL",
-  offline_unsupported: "Offline mode cannot answer this",
-  interrupted: "The answer was cut off",
-  server_error: "Something went wrong on our side",
-};
+const STAGES = ["sql", "execute", "summary"];
 
 // Identifiers, years and codes read wrong with thousands separators.
 const RAW_NUMBER_COLUMN = /(^id$|_id$|^id_|year|code|zip|phone|^no$|번호|연도)/i;
@@ -46,7 +31,7 @@ function resultTable(columns, rows) {
     for (const row of rows.slice(from, to)) {
       body.append(el("tr", null, columns.map((_, c) => {
         const text = cellText(row[c], grouped[c]);
-        return text === null ? el("td", { class: "null" }, "NULL") : el("td", { class: numeric[c] ? "num" : null }, text);
+        return text === null ? el("td", { class: "null" }, t("turn.null")) : el("td", { class: numeric[c] ? "num" : null }, text);
       })));
     }
   };
@@ -54,9 +39,9 @@ function resultTable(columns, rows) {
   const table = el("table", { class: "table result-table" },
     el("thead", null, el("tr", null, columns.map((name, c) => el("th", { scope: "col", class: numeric[c] ? "num" : null }, String(name))))),
     body);
-  const wrap = el("div", { class: "table-wrap result-wrap", tabindex: "0", role: "region", "aria-label": "Result table" }, table);
+  const wrap = el("div", { class: "table-wrap result-wrap", tabindex: "0", role: "region", "aria-label": t("turn.resultTable") }, table);
   if (rows.length <= TABLE_PREVIEW_ROWS) return wrap;
-  const more = el("button", { type: "button", class: "btn btn-small btn-ghost" }, `Show all ${plural(rows.length, "row")}`);
+  const more = el("button", { type: "button", class: "btn btn-small btn-ghost" }, t("turn.showAll", { count: rows.length }));
   more.addEventListener("click", () => { addRows(TABLE_PREVIEW_ROWS, rows.length); more.remove(); });
   return el("div", null, wrap, el("div", { class: "show-more" }, more));
 }
@@ -71,15 +56,15 @@ async function copyText(text, button) {
     document.execCommand("copy");
     area.remove();
   }
-  button.textContent = "Copied";
-  setTimeout(() => { button.textContent = "Copy"; }, 1600);
+  button.textContent = t("turn.copied");
+  setTimeout(() => { button.textContent = t("turn.copy"); }, 1600);
 }
 
 function sqlBlock(sql, open = false) {
-  const copy = el("button", { type: "button", class: "btn btn-small btn-ghost copy-sql" }, "Copy");
+  const copy = el("button", { type: "button", class: "btn btn-small btn-ghost copy-sql" }, t("turn.copy"));
   copy.addEventListener("click", (event) => { event.preventDefault(); copyText(sql, copy); });
   return el("details", { class: "sql", open: open || null },
-    el("summary", null, el("span", { class: "sql-label" }, "SQL")),
+    el("summary", null, el("span", { class: "sql-label" }, t("turn.sql"))),
     el("div", { class: "sql-body" }, el("pre", null, el("code", null, sql)), copy));
 }
 
@@ -89,16 +74,16 @@ export class TurnView {
     this.answer = el("div", { class: "answer" });
     const bubble = question
       ? el("p", { class: "bubble" }, question)
-      : el("p", { class: "bubble bubble-sql", title: "SQL run directly" }, sql || "");
-    this.node = el("article", { class: "turn", "aria-label": "Question and answer" }, el("div", { class: "question" }, bubble), this.answer);
+      : el("p", { class: "bubble bubble-sql", title: t("turn.sqlDirect") }, sql || "");
+    this.node = el("article", { class: "turn", "aria-label": t("turn.label") }, el("div", { class: "question" }, bubble), this.answer);
     if (live) this.startLive(question ? "sql" : "execute");
   }
 
   startLive(firstStage) {
     this.steps = new Map();
-    const list = el("ol", { class: "progress", "aria-label": "Progress" }, STAGES.map((stage) => {
-      const item = el("li", { class: "step", dataset: { stage: stage.key } }, el("span", { class: "step-dot", "aria-hidden": "true" }), stage.label);
-      this.steps.set(stage.key, item);
+    const list = el("ol", { class: "progress", "aria-label": t("turn.progress") }, STAGES.map((stage) => {
+      const item = el("li", { class: "step", dataset: { stage } }, el("span", { class: "step-dot", "aria-hidden": "true" }), t(`turn.stage.${stage}`));
+      this.steps.set(stage, item);
       return item;
     }));
     this.liveSql = el("div");
@@ -145,7 +130,7 @@ export class TurnView {
     this.node.dataset.status = turn.status;
     const card = el("div", { class: "answer-card" });
     if (turn.status === "pending") {
-      card.append(el("p", { class: "muted pending-note" }, "This answer is still being prepared…"));
+      card.append(el("p", { class: "muted pending-note" }, t("turn.pending")));
       this.watchPending(turn);
     }
     if (turn.error) card.append(errorNotice(turn.error.code, turn.error.message));
@@ -158,7 +143,7 @@ export class TurnView {
 
   /** Check a stored turn that is still being answered (elsewhere) until it is done, while it is on screen. */
   watchPending(turn) {
-    const href = linkHref(turn, "self") || `messages/${turn.id}/`;
+    const href = linkTo(turn, "self");
     let wait = PENDING_FIRST_CHECK_MS;
     const check = async () => {
       if (!this.node.isConnected) return;
@@ -167,7 +152,7 @@ export class TurnView {
         if (!this.node.isConnected) return;
         if (fresh.status !== "pending") { this.render(fresh); return; }
       } catch (error) {
-        if (error.status === 404) { this.fail("This question was deleted.", "not_found"); return; }
+        if (error.status === 404) { this.fail(t("turn.deleted"), "not_found"); return; }
       }
       wait = Math.min(wait * 1.5, PENDING_MAX_CHECK_MS);
       setTimeout(check, wait);
@@ -179,29 +164,29 @@ export class TurnView {
     const rows = Array.isArray(result.rows) ? result.rows : [];
     const count = result.row_count ?? rows.length;
     const head = el("div", { class: "result-head" },
-      el("span", { class: "row-count" }, plural(count, "row")),
-      result.truncated ? el("span", { class: "badge badge-warning truncated" }, `Truncated — only the first ${plural(count, "row")} were kept`) : null);
-    const csv = turn && (linkHref(turn, "csv") || (turn.id ? `messages/${turn.id}/csv/` : null));
+      el("span", { class: "row-count" }, formatCount(count, "row")),
+      result.truncated ? el("span", { class: "badge badge-warning truncated" }, t("turn.truncated", { count })) : null);
+    const csv = turn && linkHref(turn, "csv");
     if (csv) {
-      const button = el("button", { type: "button", class: "btn btn-small download-csv" }, "Download CSV");
+      const button = el("button", { type: "button", class: "btn btn-small download-csv" }, t("turn.downloadCsv"));
       button.addEventListener("click", async () => {
         button.disabled = true;
-        try { await download(csv, `chatapi-answer-${turn.id}.csv`); } catch (error) { toast(error.readable || error.message, "error"); } finally { button.disabled = false; }
+        try { await download(csv, t("turn.csvName", { id: String(turn.id) })); } catch (error) { toast(error.readable || error.message, "error"); } finally { button.disabled = false; }
       });
       head.append(button);
     }
-    const section = el("section", { class: "result", "aria-label": "Result" }, head);
+    const section = el("section", { class: "result", "aria-label": t("turn.result") }, head);
     const spec = chartSpec(result.columns, rows);
     if (spec) section.append(renderChart(spec));
     if (rows.length) section.append(resultTable(result.columns, rows));
-    else section.append(el("p", { class: "muted small" }, "The query returned no rows."));
+    else section.append(el("p", { class: "muted small" }, t("turn.noRows")));
     return section;
   }
 }
 
 function errorNotice(code, message) {
   return el("div", { class: "notice notice-error turn-error", role: "alert" },
-    el("p", { class: "error-title" }, ERROR_TITLES[code] || "This question could not be answered"),
+    el("p", { class: "error-title" }, hasMessage(`turn.error.${code}`) ? t(`turn.error.${code}`) : t("turn.errorTitle")),
     message ? el("p", { class: "error-message" }, message) : null);
 }
 
@@ -209,9 +194,9 @@ function metaLine(turn) {
   const parts = [];
   if (turn.created_at) parts.push(formatDateTime(turn.created_at));
   if (turn.model) parts.push(turn.model);
-  if (turn.attempts > 1) parts.push(`${turn.attempts} attempts`);
+  if (turn.attempts > 1) parts.push(formatCount(turn.attempts, "attempt"));
   const total = turn.timings && turn.timings.total_ms;
-  if (typeof total === "number") parts.push(total >= 1000 ? `${(total / 1000).toFixed(1)} s` : `${Math.round(total)} ms`);
+  if (typeof total === "number") parts.push(formatDuration(total));
   return el("p", { class: "turn-meta" }, parts.join(" · "));
 }
 

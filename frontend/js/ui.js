@@ -1,13 +1,15 @@
 // Shared interface pieces: confirmation dialogs, toasts, busy buttons and
 // field errors placed next to their inputs.
 
+import { fieldLabel } from "./api.js";
 import { el, clear } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** Ask a yes/no question in a modal <dialog>; resolves true when confirmed. */
-export function confirmDialog({ title, message, confirmLabel = "Delete", danger = true, body = null }) {
+export function confirmDialog({ title, message, confirmLabel = t("common.delete"), danger = true, body = null }) {
   return new Promise((resolve) => {
     const confirm = el("button", { type: "submit", class: ["btn", danger ? "btn-danger" : "btn-primary"], value: "confirm" }, confirmLabel);
-    const cancel = el("button", { type: "button", class: "btn btn-ghost" }, "Cancel");
+    const cancel = el("button", { type: "button", class: "btn btn-ghost" }, t("common.cancel"));
     const form = el("form", { method: "dialog", class: "dialog-body" },
       el("h2", { class: "dialog-title" }, title),
       message ? el("p", { class: "dialog-message" }, message) : null,
@@ -34,11 +36,11 @@ export function passwordDialog({ title, message, confirmLabel, onSubmit }) {
     const input = el("input", { type: "password", id: "confirm-password", name: "password", autocomplete: "current-password", required: true });
     const error = el("p", { class: "field-error", id: "confirm-password-error", role: "alert" });
     const confirm = el("button", { type: "submit", class: "btn btn-danger" }, confirmLabel);
-    const cancel = el("button", { type: "button", class: "btn btn-ghost" }, "Cancel");
+    const cancel = el("button", { type: "button", class: "btn btn-ghost" }, t("common.cancel"));
     const form = el("form", { class: "dialog-body", novalidate: true },
       el("h2", { class: "dialog-title" }, title),
       el("p", { class: "dialog-message" }, message),
-      el("div", { class: "field" }, el("label", { for: "confirm-password" }, "Your password"), input, error),
+      el("div", { class: "field" }, el("label", { for: "confirm-password" }, t("dialog.password.label")), input, error),
       el("div", { class: "dialog-actions" }, cancel, confirm));
     const dialog = el("dialog", { class: "dialog", "aria-label": title }, form);
     let done = false;
@@ -46,7 +48,7 @@ export function passwordDialog({ title, message, confirmLabel, onSubmit }) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
-      if (!input.value) { error.textContent = "Enter your password to confirm."; input.focus(); return; }
+      if (!input.value) { error.textContent = t("dialog.password.missing"); input.focus(); return; }
       setBusy(confirm, true);
       try {
         await onSubmit(input.value);
@@ -115,7 +117,7 @@ export function showFormErrors(form, error, aliases = {}) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     } else {
-      leftovers.push(field === "non_field_errors" ? message : `${field}: ${message}`);
+      leftovers.push(fieldLabel(field) ? t("common.fieldMessage", { field: fieldLabel(field), message }) : message);
     }
   }
   const box = form.querySelector(".form-error");
@@ -139,5 +141,5 @@ export function showError(container, error, retry) {
   clear(container);
   container.append(el("div", { class: "notice notice-error", role: "alert" },
     el("p", null, error.readable || error.message || String(error)),
-    retry ? el("button", { type: "button", class: "btn btn-small", onclick: retry }, "Try again") : null));
+    retry ? el("button", { type: "button", class: "btn btn-small", onclick: retry }, t("common.tryAgain")) : null));
 }
