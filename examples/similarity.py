@@ -5,6 +5,8 @@ Two uses with two bars:
 - `rank`: the examples most like a question, for the SQL prompt. rapidfuzz's `WRatio`
   (a weighted mix of whole-string, partial and word-order-free character similarity)
   on text lowered and stripped of punctuation; scores under `RANK_MIN_SCORE` are left out.
+  WRatio costs about 2 µs a pair, so the word-order-free ratio (four times cheaper)
+  first picks `SHORTLIST` candidates and WRatio orders those.
 - `reuse_match`: an example close enough to answer the question with its SQL as it is
   (offline mode). The whole-string similarity (`fuzz.ratio`, 0-100) must reach
   `LLM_EXAMPLES_REUSE_THRESHOLD` (default 90), the numbers in both must be the same,
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from rapidfuzz import fuzz, process, utils
 
 RANK_MIN_SCORE = 40
+SHORTLIST = 40
 WORD_TWIN_SCORE = 80
 _NUMBERS = re.compile(r"\d+")
 
@@ -35,9 +38,13 @@ def rank(question: str, candidates: Sequence[tuple[int, str]], limit: int) -> li
     if limit <= 0 or not candidates:
         return []
     choices = {pk: text for pk, text in candidates}
+    query = normalize(question)
+    shortlist = process.extract(
+        query, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process, limit=max(SHORTLIST, limit)
+    )
     found = process.extract(
-        question,
-        choices,
+        query,
+        {pk: choices[pk] for _, _, pk in shortlist},
         scorer=fuzz.WRatio,
         processor=utils.default_process,
         limit=limit,
