@@ -351,8 +351,7 @@ def run_turn(
         _fail(message, Message.Status.ERROR, "server_error", SERVER_ERROR_MESSAGE)
         _finish(message, tally, started)
         raise
-    _finish(message, tally, started)
-    turns.remember_examples_used(message, learned.ids if learned is not None else [])
+    _finish(message, tally, started, examples_used=learned.ids if learned is not None else [])
     return message
 
 
@@ -370,8 +369,8 @@ def _storable(text: str, max_length: int | None) -> str:
     return text[:max_length] if max_length else text
 
 
-def _finish(message: Message, tally: Tally, started: float) -> None:
-    """Save the outcome onto the stored turn; never insert it again if it was deleted meanwhile."""
+def _finish(message: Message, tally: Tally, started: float, examples_used: list[int] = ()) -> None:
+    """Save the outcome (and the examples it used) onto the stored turn; never insert it again if it was deleted."""
     message.attempts = tally.attempts
     message.prompt_tokens = tally.prompt_tokens
     message.completion_tokens = tally.completion_tokens
@@ -383,6 +382,7 @@ def _finish(message: Message, tally: Tally, started: float) -> None:
     try:
         with transaction.atomic():
             message.save(force_update=True)
+            turns.remember_examples_used(message, list(examples_used))
     except DatabaseError as exc:
         if not Message.objects.filter(pk=message.pk).exists():
             raise TurnDiscarded() from exc
