@@ -36,8 +36,16 @@ def _numeric(table: TableInfo) -> list[ColumnInfo]:
     ]
 
 
+# Columns that name or describe one row are poor groups, however few values a small table has.
+_NOT_GROUPS = ("name", "title", "email", "description", "comment", "note", "phone", "address")
+
+
 def _grouping(table: TableInfo) -> list[ColumnInfo]:
-    return [c for c in table.columns if c.samples and not c.is_key and not c.is_numeric]
+    return [
+        c
+        for c in table.columns
+        if c.samples and not c.is_key and not c.is_numeric and not any(word in c.name.lower() for word in _NOT_GROUPS)
+    ]
 
 
 def _schema_questions(table: TableInfo, lang: str) -> list[str]:
