@@ -73,7 +73,14 @@ class ConversationListView(APIView):
         page = paginator.paginate_queryset(conversations, request, view=self)
         extra = [
             link(request, "create", "Start a conversation", "conversation-list", method="POST"),
-            link(request, "delete_all", "Delete all your conversations", "conversation-list", method="DELETE", query="all=true"),
+            link(
+                request,
+                "delete_all",
+                "Delete all your conversations",
+                "conversation-list",
+                method="DELETE",
+                query="all=true",
+            ),
         ]
         return paginator.get_paginated_response([conversation_data(request, c) for c in page], extra_links=extra)
 
