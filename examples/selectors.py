@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 
 from datasources.models import DataSource
@@ -23,10 +24,10 @@ def example_get(*, user, pk) -> Example:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise NotFound("Example not found.")
+        raise NotFound(_("Example not found."))
     example = Example.objects.filter(owner=user, pk=pk).select_related("datasource").defer("embedding").first()
     if example is None:
-        raise NotFound("Example not found.")
+        raise NotFound(_("Example not found."))
     return example
 
 
