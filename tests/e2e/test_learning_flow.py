@@ -173,3 +173,22 @@ def test_examples_view_lists_adds_edits_searches_deletes_exports_and_imports(
     page.locator("#examples-import").set_input_files(str(good))
     expect(view.locator(".examples-status")).to_contain_text("Imported 2 examples.")
     expect(items).to_have_count(3)
+
+
+def test_in_korean_suggestions_and_thumbs_speak_korean(page, site, user, sqlite_datasource):
+    sqlite_datasource(user, SHOP, name="가게")
+    sign_in(page, site, user, target=None)
+    page.evaluate("localStorage.setItem('chatapi.locale', 'ko')")
+    page.goto(site.page("chat.html"))
+    page.get_by_label("데이터소스").select_option(label="가게")
+    suggestion = page.locator(".welcome .suggestion").first
+    expect(suggestion).to_contain_text("수")  # "customers 수는?": a Korean question about the schema
+    question = suggestion.text_content()
+    suggestion.click()
+    turn = page.locator("article.turn").last
+    expect(turn.locator(".summary")).to_contain_text("결과는")
+    turn.get_by_role("button", name="좋은 답변").click()
+    expect(page.locator("article.turn").last.locator(".feedback-note")).to_have_text(
+        "예시로 저장했습니다. 비슷한 질문에 이 SQL을 참고합니다."
+    )
+    assert Example.objects.get(owner=user).question == question
