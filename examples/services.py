@@ -114,8 +114,20 @@ def example_export_line(example: Example) -> dict:
     return {"question": example.question, "sql": example.sql, "source": example.source}
 
 
-def examples_import(*, owner, datasource: DataSource, lines: list[ImportLine]) -> list[Example]:
-    """Save every pair of an import, each checked on the datasource; one bad line and nothing is saved."""
+@dataclass
+class ImportOutcome:
+    """What an import saved, and how many lines it left out as already kept."""
+
+    created: list[Example]
+    skipped: int
+
+
+def examples_import(*, owner, datasource: DataSource, lines: list[ImportLine]) -> ImportOutcome:
+    """Save every pair of an import, each checked on the datasource; one bad line and nothing is saved.
+
+    A pair the owner already keeps on the datasource (same question and SQL), or that
+    appears twice in the file, is left out, so importing a file again adds nothing.
+    """
     errors: dict[int, list[str]] = {}
     if len(lines) > IMPORT_MAX_LINES:
         raise ImportInvalid({0: [_("An import holds at most %(n)d lines.") % {"n": IMPORT_MAX_LINES}]})
@@ -126,9 +138,15 @@ def examples_import(*, owner, datasource: DataSource, lines: list[ImportLine]) -
             errors.setdefault(line.number, []).append(f"sql: {exc.message}")
     if errors:
         raise ImportInvalid(errors)
-    fields = _embedding_fields([line.question for line in lines])
+    kept = set(Example.objects.filter(owner=owner, datasource=datasource).values_list("question", "sql"))
+    fresh: list[ImportLine] = []
+    for line in lines:
+        if (line.question, line.sql) not in kept:
+            kept.add((line.question, line.sql))
+            fresh.append(line)
+    fields = _embedding_fields([line.question for line in fresh])
     with transaction.atomic():
-        return [
+        created = [
             Example.objects.create(
                 owner=owner,
                 datasource=datasource,
@@ -137,8 +155,9 @@ def examples_import(*, owner, datasource: DataSource, lines: list[ImportLine]) -
                 source=Example.Source.IMPORT,
                 **extra,
             )
-            for line, extra in zip(lines, fields, strict=True)
+            for line, extra in zip(fresh, fields, strict=True)
         ]
+    return ImportOutcome(created=created, skipped=len(lines) - len(fresh))
 
 
 # -- feedback ----------------------------------------------------------------------------------

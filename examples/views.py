@@ -129,10 +129,11 @@ class ExampleImportView(APIView):
             raise ValidationError(
                 {"file": [_("Send JSON Lines as the body (Content-Type: application/x-ndjson).")]}, code="required"
             )
-        created = services.examples_import(owner=request.user, datasource=datasource, lines=parse_jsonl(text))
+        outcome = services.examples_import(owner=request.user, datasource=datasource, lines=parse_jsonl(text))
         return Response(
             {
-                "imported": len(created),
+                "imported": len(outcome.created),
+                "skipped": outcome.skipped,
                 "_links": [
                     link(
                         request,

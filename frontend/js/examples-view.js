@@ -200,7 +200,7 @@ class ExamplesView {
       const text = await file.text();
       const page = this.page || await api.get(this.href);
       const result = await api.post(linkTo(page, "import"), { jsonl: text });
-      replace(this.status, el("div", { class: "notice notice-success" }, t("examples.imported", { count: result.imported })));
+      replace(this.status, el("div", { class: "notice notice-success" }, t("examples.imported", { count: result.imported }), result.skipped ? ` ${t("examples.skipped", { count: result.skipped })}` : ""));
       await this.load();
     } catch (error) {
       const lines = Object.entries(error.fieldMessages ? error.fieldMessages() : {});

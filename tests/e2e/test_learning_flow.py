@@ -171,8 +171,9 @@ def test_examples_view_lists_adds_edits_searches_deletes_exports_and_imports(
     good = tmp_path / "good.jsonl"
     good.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in exported) + "\n", encoding="utf-8")
     page.locator("#examples-import").set_input_files(str(good))
-    expect(view.locator(".examples-status")).to_contain_text("Imported 2 examples.")
-    expect(items).to_have_count(3)
+    # The deleted one comes back; the one still kept is not doubled.
+    expect(view.locator(".examples-status")).to_contain_text("Imported 1 example. 1 was already there.")
+    expect(items).to_have_count(2)
 
 
 def test_in_korean_suggestions_and_thumbs_speak_korean(page, site, user, sqlite_datasource):

@@ -142,9 +142,17 @@ def test_export_then_import_round_trips(auth_client, shop, make_source, user):
 
     copy = make_source(user, SHOP_SQL, name="copy")
     imported = post_jsonl(auth_client, copy, response.content.decode())
-    assert imported.status_code == 201 and imported.json()["imported"] == 2
+    assert imported.status_code == 201 and imported.json() | {"_links": []} == {
+        "imported": 2,
+        "skipped": 0,
+        "_links": [],
+    }
     stored = Example.objects.filter(datasource=copy).order_by("id")
     assert [(e.question, e.source) for e in stored] == [("How many customers?", "import"), ("가장 비싼 상품", "import")]
+    # The same file again adds nothing.
+    again = post_jsonl(auth_client, copy, response.content.decode()).json()
+    assert (again["imported"], again["skipped"]) == (0, 2)
+    assert Example.objects.filter(datasource=copy).count() == 2
 
 
 def test_an_import_with_a_bad_line_changes_nothing_and_names_each_bad_line(auth_client, shop):

@@ -65,7 +65,7 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"Cannot read {path}: {exc}")
         try:
-            created = services.examples_import(owner=user, datasource=datasource, lines=parse_jsonl(text))
+            outcome = services.examples_import(owner=user, datasource=datasource, lines=parse_jsonl(text))
         except ImportInvalid as exc:
             for number, messages in sorted(exc.line_errors.items()):
                 for message in messages:
@@ -73,4 +73,4 @@ class Command(BaseCommand):
             raise CommandError("Nothing was imported.")
         except DomainError as exc:
             raise CommandError(str(exc.message))
-        self.stdout.write(f"Imported {len(created)} examples.")
+        self.stdout.write(f"Imported {len(outcome.created)} examples ({outcome.skipped} already kept).")

@@ -349,5 +349,6 @@ export default {
   "examples.fileName": "chatapi-examples-{id}.jsonl",
   "examples.importing": "Importing…",
   "examples.imported": { one: "Imported {count} example.", other: "Imported {count} examples." },
+  "examples.skipped": { one: "{count} was already there.", other: "{count} were already there." },
   "examples.importLine": "Line {line}: {message}",
 };

@@ -348,5 +348,6 @@ export default {
   "examples.fileName": "chatapi-examples-{id}.jsonl",
   "examples.importing": "가져오는 중…",
   "examples.imported": { other: "예시 {count}개를 가져왔습니다." },
+  "examples.skipped": { other: "{count}개는 이미 있었습니다." },
   "examples.importLine": "{line}번째 줄: {message}",
 };
