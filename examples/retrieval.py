@@ -15,9 +15,12 @@ has their own.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from chat import prompts
 from examples import embeddings, selectors, services, similarity
@@ -27,6 +30,33 @@ logger = logging.getLogger(__name__)
 
 REUSE_MODEL = "offline:example"
 EMBEDDING_MIN_SCORE = 0.2
+CHOICES_CACHED = 256
+
+# (owner, datasource) -> (stamp, normalized questions by id), per process. The stamp (count, newest id,
+# latest edit) is one aggregate query; any add, edit or delete changes it, a use does not.
+_choices_cache: OrderedDict[tuple[int, int], tuple[tuple, dict[int, str]]] = OrderedDict()
+_choices_lock = threading.Lock()
+
+
+def _choices(owner_id: int, datasource_id: int) -> dict[int, str]:
+    """The owner's examples on the datasource as `{id: normalized question}`, re-read only when they changed."""
+    mine = Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id)
+    stamp = tuple(mine.aggregate(n=Count("id"), top=Max("id"), edited=Max("updated_at")).values())
+    key = (owner_id, datasource_id)
+    with _choices_lock:
+        cached = _choices_cache.get(key)
+        if cached and cached[0] == stamp:
+            _choices_cache.move_to_end(key)
+            return cached[1]
+    choices = similarity.normalized_choices(
+        selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
+    )
+    with _choices_lock:
+        _choices_cache[key] = (stamp, choices)
+        _choices_cache.move_to_end(key)
+        while len(_choices_cache) > CHOICES_CACHED:
+            _choices_cache.popitem(last=False)
+    return choices
 
 
 @dataclass
@@ -72,8 +102,8 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
     if not question:
         return Retrieved()
     if offline:
-        candidates = selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
-        pk = similarity.reuse_match(question, candidates, settings.LLM_EXAMPLES_REUSE_THRESHOLD)
+        choices = _choices(owner_id, datasource_id)
+        pk = similarity.reuse_match(question, choices, settings.LLM_EXAMPLES_REUSE_THRESHOLD)
         found = selectors.examples_by_ids(owner_id=owner_id, ids=[pk]) if pk else []
         return Retrieved(reused=found[0] if found else None)
     limit = settings.LLM_EXAMPLES
@@ -86,8 +116,7 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
         except embeddings.EmbeddingUnavailable:
             ids = None
     if ids is None:
-        candidates = selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
-        ids = [pk for pk, _ in similarity.rank(question, candidates, limit)]
+        ids = [pk for pk, _ in similarity.rank(question, _choices(owner_id, datasource_id), limit)]
     return Retrieved(examples=selectors.examples_by_ids(owner_id=owner_id, ids=ids))
 
 

@@ -18,7 +18,7 @@ Two uses with two bars:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz, process, utils
 
@@ -33,20 +33,21 @@ def normalize(text: str) -> str:
     return utils.default_process(text or "")
 
 
-def rank(question: str, candidates: Sequence[tuple[int, str]], limit: int) -> list[tuple[int, float]]:
-    """`(id, score)` of the `limit` candidates `(id, question)` most like `question`, best first."""
-    if limit <= 0 or not candidates:
+def normalized_choices(candidates: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """`{id: normalized question}` from `(id, question)` pairs: what `rank` and `reuse_match` compare against."""
+    return {pk: normalize(text) for pk, text in candidates}
+
+
+def rank(question: str, choices: Mapping[int, str], limit: int) -> list[tuple[int, float]]:
+    """`(id, score)` of the `limit` choices (`normalized_choices`) most like `question`, best first."""
+    if limit <= 0 or not choices:
         return []
-    choices = {pk: text for pk, text in candidates}
     query = normalize(question)
-    shortlist = process.extract(
-        query, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process, limit=max(SHORTLIST, limit)
-    )
+    shortlist = process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=max(SHORTLIST, limit))
     found = process.extract(
         query,
         {pk: choices[pk] for _, _, pk in shortlist},
         scorer=fuzz.WRatio,
-        processor=utils.default_process,
         limit=limit,
         score_cutoff=RANK_MIN_SCORE,
     )
@@ -72,15 +73,12 @@ def same_question(question: str, example_question: str, threshold: float) -> boo
     return _words_twinned(words_a, words_b) and _words_twinned(words_b, words_a)
 
 
-def reuse_match(question: str, candidates: Sequence[tuple[int, str]], threshold: float) -> int | None:
-    """The id of the candidate `(id, question)` that asks the same as `question`, or None."""
+def reuse_match(question: str, choices: Mapping[int, str], threshold: float) -> int | None:
+    """The id of the choice (`normalized_choices`) that asks the same as `question`, or None."""
     text = normalize(question)
-    if not text:
+    if not text or not choices:
         return None
-    choices = {pk: other for pk, other in candidates}
-    found = process.extract(
-        text, choices, scorer=fuzz.ratio, processor=utils.default_process, limit=5, score_cutoff=threshold
-    )
+    found = process.extract(text, choices, scorer=fuzz.ratio, limit=5, score_cutoff=threshold)
     found.sort(key=lambda match: (-match[1], -match[2]))
     for _, _, pk in found:
         if same_question(question, choices[pk], threshold):

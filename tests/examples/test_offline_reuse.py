@@ -101,3 +101,14 @@ def test_threshold_is_a_setting(auth_client, shop, shop_chat, settings):
     ask(auth_client, shop_chat, "Which customer bought a sofa?", expect=422)
     settings.LLM_EXAMPLES_REUSE_THRESHOLD = 90
     assert ask(auth_client, shop_chat, "Which customer bought a sofa?")["model"] == "offline:example"
+
+
+def test_an_edited_or_deleted_example_is_matched_as_it_is_now(auth_client, shop, shop_chat):
+    example = teach(auth_client, shop, "Which customers bought a sofa?")
+    assert ask(auth_client, shop_chat, "Which customers bought a sofa?")["model"] == "offline:example"
+    url = f"/api/examples/{example['id']}/"
+    assert auth_client.patch(url, {"question": "Who owns a sofa?"}, format="json").status_code == 200
+    assert ask_any(auth_client, shop_chat, "Which customers bought a sofa?")["model"] == "offline"
+    assert ask(auth_client, shop_chat, "who owns a sofa")["model"] == "offline:example"
+    assert auth_client.delete(url).status_code == 204
+    assert ask_any(auth_client, shop_chat, "who owns a sofa")["model"] == "offline"
