@@ -18,7 +18,7 @@ from accounts import services, tokens
 from accounts.models import User
 from accounts.serializers import DUPLICATE_EMAIL, AccountDeleteSerializer, LogoutSerializer, TokenVerifySerializer
 from chatAPI.exceptions import DomainError
-from chatAPI.throttles import AuthThrottle
+from chatAPI.throttles import AuthThrottle, PasswordAddressThrottle, PasswordUserThrottle
 
 
 class RefreshTokenInvalid(DomainError):
@@ -99,6 +99,8 @@ class UserDetailsView(BaseUserDetailsView):
     """Read or change the profile; DELETE with the password removes the account and everything it owns."""
 
     http_method_names = ["get", "patch", "delete", "options"]
+    # DELETE checks the password: tries are limited per user and per address (GET and PATCH are not).
+    throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
 
     @extend_schema(request=AccountDeleteSerializer, responses={204: None})
     def delete(self, request):
@@ -110,6 +112,9 @@ class UserDetailsView(BaseUserDetailsView):
 
 class PasswordChangeView(BasePasswordChangeView):
     """Change the password; tokens issued before stop working."""
+
+    # `old_password` is a password check: tries are limited per user and per address.
+    throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

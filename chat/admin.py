@@ -28,7 +28,15 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ("owner", "datasource")
     list_filter = ("datasource",)
     search_fields = ("title", "owner__email", "messages__question")
-    readonly_fields = ("owner", "datasource", "message_count", "last_question", "created_at", "updated_at")
+    readonly_fields = (
+        "owner",
+        "datasource",
+        "message_count",
+        "last_question",
+        "stored_bytes",
+        "created_at",
+        "updated_at",
+    )
     inlines = [MessageInline]
 
     def has_add_permission(self, request):

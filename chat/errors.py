@@ -1,5 +1,6 @@
 """Errors of the answer pipeline; each maps onto the API's error shape and a turn's `error_code`."""
 
+from django.utils.translation import gettext
 from rest_framework import status
 
 from chat import prompts
@@ -49,6 +50,23 @@ class TurnDiscarded(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
     default_message = "This question was deleted (or its conversation was) before the answer was ready."
+
+
+class StorageQuotaExceeded(DomainError):
+    """The user's stored history has no room left for another turn's result (`USER_STORAGE_QUOTA_BYTES`)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "storage_quota_exceeded"
+
+    def __init__(self, *, quota_bytes: int):
+        megabytes = f"{quota_bytes / (1024 * 1024):.3g}"
+        super().__init__(
+            gettext(
+                "Your saved history has reached its storage limit (%(megabytes)s MB). "
+                "Delete conversations you no longer need to make room, then ask again."
+            )
+            % {"megabytes": megabytes}
+        )
 
 
 class TurnFailed(DomainError):

@@ -16,6 +16,8 @@ class Conversation(models.Model):
     # scan with nothing to count or look up per row.
     message_count = models.PositiveIntegerField(default=0)
     last_question = models.TextField(blank=True, default="")
+    # Sum of its turns' `stored_bytes`, kept the same way: a user's storage use is one indexed sum.
+    stored_bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -44,6 +46,12 @@ class Message(models.Model):
     rows = models.JSONField(default=list, blank=True)
     row_count = models.PositiveIntegerField(default=0)
     truncated = models.BooleanField(default=False)
+    # Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the owner's quota).
+    stored_truncated = models.BooleanField(default=False)
+    # What list pages show of the result: a few leading rows, cut short (see chat.storage.preview).
+    result_preview = models.JSONField(default=dict, blank=True)
+    # Bytes this turn keeps (result as JSON plus its texts); counted against the owner's storage quota.
+    stored_bytes = models.PositiveIntegerField(default=0)
     summary = models.TextField(blank=True)
     model = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

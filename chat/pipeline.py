@@ -7,6 +7,7 @@ receives the streaming events (`stage`, `sql`, `result`, `summary`) as they happ
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from chat import prompts
+from chat import prompts, storage
 from chat.errors import LLMError, TurnDiscarded
 from chat.llm import Completion, LLMClient, LLMRequest, get_client
 from chat.models import Message
@@ -276,11 +277,21 @@ def summarize(
 
 
 # -- the whole turn --------------------------------------------------------------------------
-def _store_result(message: Message, result: executor.QueryResult) -> None:
-    message.columns = list(result.columns)
-    message.rows = [list(row) for row in result.rows]
+def _store_result(message: Message, result: executor.QueryResult) -> executor.QueryResult:
+    """Keep what the turn may store of `result`; the user, the summary and the history all see just that."""
+    kept = storage.fit_result(
+        list(result.columns), [list(row) for row in result.rows], owner_id=message.conversation.owner_id
+    )
+    message.columns = kept.columns
+    message.rows = kept.rows
     message.row_count = len(message.rows)
-    message.truncated = bool(result.truncated)
+    message.truncated = bool(result.truncated) or kept.cut
+    message.stored_truncated = kept.cut
+    if not kept.cut:
+        return result
+    return dataclasses.replace(
+        result, columns=message.columns, rows=message.rows, row_count=message.row_count, truncated=True
+    )
 
 
 def _fail(message: Message, status: str, code: str, text: str) -> None:
@@ -326,7 +337,7 @@ def run_turn(
             emit("sql", {"sql": message.sql})
             emit("stage", {"stage": "execute"})
             result = execute_with_repair(client, message, context, question, message.sql, tally, emit)
-        _store_result(message, result)
+        result = _store_result(message, result)
         emit(
             "result",
             {
@@ -379,9 +390,11 @@ def _finish(message: Message, tally: Tally, started: float, examples_used: list[
     message.total_ms = int((time.monotonic() - started) * 1000)
     for name, max_length in _TEXT_FIELDS.items():
         setattr(message, name, _storable(getattr(message, name), max_length))
+    storage.record_turn(message)
     try:
         with transaction.atomic():
             message.save(force_update=True)
+            storage.count_turn(message)
             turns.remember_examples_used(message, list(examples_used))
     except DatabaseError as exc:
         if not Message.objects.filter(pk=message.pk).exists():

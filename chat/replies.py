@@ -6,9 +6,12 @@ import json
 import re
 
 from chat.errors import LLMBadOutput
+from datasources import engines
 
 # Reasoning models served through OpenAI-compatible servers often prefix their answer with a think block.
 THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
+# Code fences whose body is SQL: unlabelled, "sql", or named after an engine or its dialect.
+SQL_FENCE_LABELS = {"", "sql"} | {n for e in engines.ENGINES.values() for n in (e.name, e.sqlglot_dialect)}
 FENCED = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n(.*?)```", re.DOTALL)
 # Bare replies must look like a statement; what kind of statement is the guard's decision, not ours.
 QUERY_START = re.compile(
@@ -98,7 +101,7 @@ def parse_sql(reply: str) -> str:
             label = label.lower()
             if label == "json":
                 candidate = _from_json(body.strip())
-            elif label in ("", "sql", "sqlite", "postgresql", "postgres", "mysql"):
+            elif label in SQL_FENCE_LABELS:
                 candidate = body
             if candidate is not None:
                 break

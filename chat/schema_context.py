@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from datasources import engines
 from datasources.models import DataSource
 from datasources.selectors import datasource_tables
 
-DIALECTS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL"}
 SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NUMERIC_TYPES = ("int", "real", "num", "dec", "float", "double", "money", "serial")
 
@@ -48,22 +48,23 @@ class TableInfo:
 
 def dialect_name(engine: str) -> str:
     """The human name of an engine's SQL dialect, for prompts."""
-    return DIALECTS.get(engine, engine or "SQL")
+    known = engines.ENGINES.get(engine)
+    return known.label if known else (engine or "SQL")
 
 
 def quote(name: str, engine: str, *, always: bool = False) -> str:
     """An identifier quoted for `engine` when it needs quoting (or `always`, where keywords may clash)."""
     if not always and SIMPLE_IDENTIFIER.match(name):
         return name
-    if engine == "mysql":
-        return "`" + name.replace("`", "``") + "`"
-    return '"' + name.replace('"', '""') + '"'
+    known = engines.ENGINES.get(engine)
+    return known.quote(name) if known else '"' + name.replace('"', '""') + '"'
 
 
 def qualified(table: TableInfo, engine: str, *, always: bool = False) -> str:
     """The table's name, schema-qualified outside the engine's default schema."""
     name = quote(table.name, engine, always=always)
-    if table.schema and table.schema not in ("main", "public") and engine != "sqlite":
+    known = engines.ENGINES.get(engine)
+    if table.schema and known is not None and known.network and table.schema not in known.default_schemas:
         return f"{quote(table.schema, engine, always=always)}.{name}"
     return name
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, Message
@@ -35,6 +36,29 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
         Message.objects.filter(conversation=conversation)
         .select_related("conversation", *TURN_RELATED)
         .order_by("created_at", "id")
+    )
+
+
+# Text a list item shows of a turn's question, SQL, summary and error; the turn itself has it whole.
+LIST_TEXT_CHARS = 500
+
+
+def message_list_previews(*, conversation: Conversation) -> QuerySet[Message]:
+    """The turns of a conversation for a list page: stored result and long texts left in the database.
+
+    Each turn carries its `result_preview` and the first `LIST_TEXT_CHARS` + 1 characters of its SQL,
+    summary and error (`sql_head`, `summary_head`, `error_message_head`), so a page costs the same
+    whatever the turns hold.
+    """
+    head = LIST_TEXT_CHARS + 1
+    return (
+        message_list(conversation=conversation)
+        .defer("columns", "rows", "sql", "summary", "error_message")
+        .annotate(
+            sql_head=Substr("sql", 1, head),
+            summary_head=Substr("summary", 1, head),
+            error_message_head=Substr("error_message", 1, head),
+        )
     )
 
 

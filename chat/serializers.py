@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from chat.models import Conversation, Message
+from chat.selectors import LIST_TEXT_CHARS
 from chatAPI.links import link
 from examples.turns import turn_learning_data, turn_learning_links
 
@@ -137,12 +138,65 @@ def message_data(request, message: Message) -> dict:
             "rows": message.rows,
             "row_count": message.row_count,
             "truncated": message.truncated,
+            "stored_truncated": message.stored_truncated,
         },
         "summary": message.summary,
         "model": message.model,
         "attempts": message.attempts,
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
         "created_at": _timestamp(message.created_at),
+        "preview": False,
+        **turn_learning_data(message),
+        "_links": message_links(request, message),
+    }
+
+
+def _list_text(message: Message, name: str) -> tuple[str, bool]:
+    """A text as list pages show it, and whether it was cut.
+
+    It comes from the selector's `<name>_head` unless the whole text is on hand (set since it was read).
+    """
+    loaded = name not in message.get_deferred_fields()
+    head = (getattr(message, name) if loaded else getattr(message, f"{name}_head", "")) or ""
+    if len(head) > LIST_TEXT_CHARS:
+        return head[:LIST_TEXT_CHARS] + "…", True
+    return head, False
+
+
+def message_list_item(request, message: Message) -> dict:
+    """One turn on a list page (needs `selectors.message_list_previews`): the turn's shape, kept small.
+
+    `result.rows` holds the stored preview's leading rows (long values cut) while `row_count` is the
+    stored turn's; long question, SQL, summary and error text is cut. `preview` is true when anything
+    was left out: the `self` link then gives the whole turn.
+    """
+    question, question_cut = _list_text(message, "question")
+    sql, sql_cut = _list_text(message, "sql")
+    summary, summary_cut = _list_text(message, "summary")
+    error_message, error_cut = _list_text(message, "error_message")
+    shown = message.result_preview or {}
+    error = {"code": message.error_code, "message": error_message} if message.error_code else None
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "question": question,
+        "sql": sql,
+        "status": message.status,
+        "error": error,
+        "result": {
+            "columns": shown.get("columns", []),
+            "rows": shown.get("rows", []),
+            "row_count": message.row_count,
+            "truncated": message.truncated,
+            "stored_truncated": message.stored_truncated,
+        },
+        "summary": summary,
+        "model": message.model,
+        "attempts": message.attempts,
+        "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
+        "created_at": _timestamp(message.created_at),
+        # Turns stored before previews existed have none: they are shown as previews too.
+        "preview": question_cut or sql_cut or summary_cut or error_cut or not shown.get("complete", False),
         **turn_learning_data(message),
         "_links": message_links(request, message),
     }

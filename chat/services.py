@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from chat import storage
 from chat.models import Conversation, Message
 from chat.pipeline import Emit, run_turn
 from datasources.models import DataSource
@@ -51,7 +52,11 @@ def conversation_delete_all(*, owner) -> int:
 
 
 def message_start(*, conversation: Conversation, question: str = "", sql: str = "") -> Message:
-    """Store a new `pending` turn, move the conversation's activity time, and title it if untitled."""
+    """Store a new `pending` turn, move the conversation's activity time, and title it if untitled.
+
+    Refused with `StorageQuotaExceeded` (nothing stored) when the owner's history is full.
+    """
+    storage.ensure_room(owner_id=conversation.owner_id)
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(conversation=conversation, question=question, sql=sql)
@@ -111,11 +116,13 @@ def messages_delete(messages) -> int:
 
 
 def conversation_recount(conversations) -> None:
-    """Set `message_count` and `last_question` of the queryset `conversations` from their stored turns."""
+    """Set `message_count`, `last_question` and `stored_bytes` of the queryset `conversations` from their turns."""
     turns = Message.objects.filter(conversation=OuterRef("pk")).order_by()
     count = turns.values("conversation").annotate(n=Count("pk")).values("n")
     last = turns.exclude(question="").order_by("-id").values("question")[:1]
+    stored = turns.values("conversation").annotate(n=Sum("stored_bytes")).values("n")
     conversations.update(
         message_count=Coalesce(Subquery(count), 0),
         last_question=Coalesce(Subquery(last), Value("")),
+        stored_bytes=Coalesce(Subquery(stored), 0),
     )

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from chat import selectors, services, storage
 from chat.errors import TurnFailed, http_status_for
 from chat.models import Conversation
 from chat.serializers import (
@@ -22,6 +22,7 @@ from chat.serializers import (
     OneShotSerializer,
     conversation_data,
     message_data,
+    message_list_item,
 )
 from chat.streaming import stream_turn, wants_stream
 from chatAPI.links import link
@@ -136,14 +137,15 @@ class ConversationMessagesView(StreamableAskMixin, APIView):
     def get(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.message_list(conversation=conversation), request, view=self)
+        turns = selectors.message_list_previews(conversation=conversation)
+        page = paginator.paginate_queryset(turns, request, view=self)
         services.turns_settle_abandoned(page)
         kwargs = {"pk": conversation.pk}
         extra = [
             link(request, "conversation", "The conversation", "conversation-detail", kwargs=kwargs),
             link(request, "ask", "Ask a question here", "conversation-messages", kwargs=kwargs, method="POST"),
         ]
-        return paginator.get_paginated_response([message_data(request, m) for m in page], extra_links=extra)
+        return paginator.get_paginated_response([message_list_item(request, m) for m in page], extra_links=extra)
 
     @extend_schema(request=AskSerializer, responses={201: dict})
     def post(self, request, pk):
@@ -216,5 +218,7 @@ class OneShotView(StreamableAskMixin, APIView):
                 )
         else:
             datasource = _datasource_for(request.user, data["datasource"])
+            # A full history is refused before a conversation is started for the question.
+            storage.ensure_room(owner_id=request.user.pk)
             conversation = services.conversation_create(owner=request.user, datasource=datasource)
         return _ask(request, conversation, data)

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chatAPI import exceptions
-from chatAPI.views import ApiRootView, HealthView
+from chatAPI.views import ApiRootView, HealthView, admin_login
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -21,6 +21,8 @@ api_patterns = [
 
 urlpatterns = [
     path("api/", include(api_patterns)),
+    # Before the admin's own routes, so its login form cannot be tried without limit.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,7 @@
-"""The API root (entry points as links) and the health check."""
+"""The API root (entry points as links), the health check, and the admin's throttled login."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.db.utils import DatabaseError
 from drf_spectacular.utils import extend_schema
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatAPI.links import link
+from chatAPI.throttles import AdminLoginThrottle, throttled_response
 
 API_VERSION = "1.0.0"
 
@@ -56,3 +58,12 @@ class HealthView(APIView):
         except DatabaseError:
             return Response({"status": "degraded", "database": "unavailable"}, status=503)
         return Response({"status": "ok", "database": "ok"})
+
+
+def admin_login(request, *args, **kwargs):
+    """The admin's own login page, with sign-in attempts (POST) throttled per client address."""
+    if request.method == "POST":
+        throttle = AdminLoginThrottle()
+        if not throttle.allow_request(request, None):
+            return throttled_response(throttle.wait())
+    return admin.site.login(request, *args, **kwargs)

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from datasources import connectors, sql_guard
+from datasources import engines, sql_guard
+from datasources.engines.base import VALUE_MAX_CHARS, Blob, Budget
 
-# A text value longer than this is cut (and ends in "…"): one cell must not fill the whole byte budget.
-VALUE_MAX_CHARS = 64 * 1024
 CUT_MARK = "…"
 
 
@@ -41,19 +40,21 @@ class QueryResult:
     elapsed_ms: int = 0
 
 
-def safe_text(text: str) -> str:
-    """`text` cut to `VALUE_MAX_CHARS`, with NUL (which PostgreSQL cannot store in text or jsonb) as U+FFFD."""
-    if len(text) > VALUE_MAX_CHARS:
-        text = text[:VALUE_MAX_CHARS] + CUT_MARK
+def safe_text(text: str, max_chars: int = VALUE_MAX_CHARS) -> str:
+    """`text` cut to `max_chars`, with NUL (which PostgreSQL cannot store in text or jsonb) as U+FFFD."""
+    if len(text) > max_chars:
+        text = text[:max_chars] + CUT_MARK
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
-def json_safe(value):
+def json_safe(value, max_chars: int = VALUE_MAX_CHARS):
     """Turn one database value into something `json.dumps` writes faithfully and PostgreSQL can store."""
+    if isinstance(value, Blob):
+        return f"<{value.size} bytes>"
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, str):
-        return safe_text(value)
+        return safe_text(value, max_chars)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, decimal.Decimal):
@@ -74,10 +75,10 @@ def json_safe(value):
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
+        return [json_safe(item, max_chars) for item in value]
     if isinstance(value, dict):
-        return {safe_text(str(key)): json_safe(item) for key, item in value.items()}
-    return safe_text(str(value))
+        return {safe_text(str(key), max_chars): json_safe(item, max_chars) for key, item in value.items()}
+    return safe_text(str(value), max_chars)
 
 
 def _json_size(value) -> int:
@@ -85,14 +86,14 @@ def _json_size(value) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-def _collect(raw_rows, *, max_rows: int, max_bytes: int) -> tuple[list[list], bool]:
+def _collect(raw_rows, *, max_rows: int, max_bytes: int, max_chars: int) -> tuple[list[list], bool]:
     """Convert rows as they are fetched until `max_rows` or `max_bytes` is reached; True when rows were left out."""
     rows: list[list] = []
     used = 0
     for raw in raw_rows:
         if len(rows) >= max_rows:
             return rows, True
-        row = [json_safe(value) for value in raw]
+        row = [json_safe(value, max_chars) for value in raw]
         used += _json_size(row) + 1
         if used > max_bytes:
             return rows, True
@@ -114,10 +115,16 @@ def execute(
     timeout = float(timeout or settings.SQL_TIMEOUT_SECONDS)
     checked = sql_guard.check(sql, datasource.engine)
     capped = sql_guard.apply_row_cap(checked, datasource.engine, max_rows + 1)
+    budget = Budget.from_settings(max_bytes)
     started = time.monotonic()
-    with connectors.stream_query(datasource, capped, timeout=timeout) as (names, raw_rows):
+    with engines.stream_query(datasource, capped, timeout=timeout, budget=budget) as (names, raw_rows):
         columns = [safe_text(str(name)) for name in names]
-        rows, truncated = _collect(raw_rows, max_rows=max_rows, max_bytes=max_bytes - _json_size(columns))
+        # Text is cut to its column's share of the budget (at most VALUE_MAX_CHARS), as the engine capped it.
+        max_chars = budget.value_chars(len(columns))
+        rows, truncated = _collect(
+            raw_rows, max_rows=max_rows, max_bytes=max_bytes - _json_size(columns), max_chars=max_chars
+        )
+        truncated = truncated or raw_rows.cut
     elapsed_ms = int((time.monotonic() - started) * 1000)
     return QueryResult(
         sql=checked,

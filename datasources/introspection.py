@@ -1,6 +1,6 @@
 """Reads a datasource's schema through SQLAlchemy's inspector into plain data.
 
-Everything goes through `connectors.connect()` (read-only, rules re-checked). The
+Everything goes through `engines.connect()` (read-only, rules re-checked). The
 result is a list of `TableInfo`; `services.datasource_introspect` stores it.
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from datasources import connectors
+from datasources import engines
 from datasources.errors import DatasourceUnavailable
 from datasources.executor import safe_text
 
@@ -89,23 +89,13 @@ class _null_context:
         return False
 
 
-def _row_estimate(conn: Connection, schema: str, name: str) -> int | None:
-    if conn.dialect.name == "postgresql":
-        estimate = _scalar(
-            conn,
-            "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relname = :name AND n.nspname = :schema",
-            {"name": name, "schema": schema or "public"},
-        )
+def _row_estimate(conn: Connection, engine_name: str, schema: str, name: str) -> int | None:
+    engine = engines.get(engine_name)
+    estimate_sql = engine.row_estimate_sql()
+    if estimate_sql:
+        params = {"name": name, "schema": schema or (engine.default_schemas or ("",))[0]}
+        estimate = _scalar(conn, estimate_sql, params)
         if estimate is not None and estimate >= 0:
-            return int(estimate)
-    elif conn.dialect.name == "mysql":
-        estimate = _scalar(
-            conn,
-            "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = :name",
-            {"name": name},
-        )
-        if estimate is not None:
             return int(estimate)
     count = _scalar(conn, f"SELECT COUNT(*) FROM {_table_ref(conn, schema, name)}")  # noqa: S608 - quoted names
     return int(count) if count is not None else None
@@ -143,7 +133,7 @@ def read_schema(datasource) -> list[TableInfo]:
 
 def _read_schema(datasource) -> list[TableInfo]:
     schema = getattr(datasource, "schema", "") or None
-    with connectors.connect(datasource, timeout=INTROSPECTION_TIMEOUT, introspection=True) as conn:
+    with engines.connect(datasource, timeout=INTROSPECTION_TIMEOUT, introspection=True) as conn:
         inspector = sa.inspect(conn)
         if schema is None and conn.dialect.name == "postgresql":
             schema = inspector.default_schema_name
@@ -156,11 +146,11 @@ def _read_schema(datasource) -> list[TableInfo]:
         for name in sorted(names)[:MAX_TABLES]:
             if name.startswith("sqlite_"):
                 continue
-            tables.append(_read_table(conn, inspector, schema or "", name))
+            tables.append(_read_table(conn, datasource.engine, inspector, schema or "", name))
         return tables
 
 
-def _read_table(conn: Connection, inspector, schema: str, name: str) -> TableInfo:
+def _read_table(conn: Connection, engine_name: str, inspector, schema: str, name: str) -> TableInfo:
     schema_arg = schema or None
     columns = inspector.get_columns(name, schema=schema_arg)
     pk = set((inspector.get_pk_constraint(name, schema=schema_arg) or {}).get("constrained_columns") or [])
@@ -172,7 +162,8 @@ def _read_table(conn: Connection, inspector, schema: str, name: str) -> TableInf
         comment = (inspector.get_table_comment(name, schema=schema_arg) or {}).get("text") or ""
     except NotImplementedError:
         comment = ""
-    info = TableInfo(name=name, schema=schema, comment=comment, row_estimate=_row_estimate(conn, schema, name))
+    estimate = _row_estimate(conn, engine_name, schema, name)
+    info = TableInfo(name=name, schema=schema, comment=comment, row_estimate=estimate)
     for column in columns:
         col_name = column["name"]
         samples = []

@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.db import models
 
+from datasources import engines
+
 
 class DataSource(models.Model):
     """A database a user may ask questions of; `owner` is null for the shared demo sets."""
 
-    class Engine(models.TextChoices):
-        SQLITE = "sqlite", "SQLite"
-        POSTGRESQL = "postgresql", "PostgreSQL"
-        MYSQL = "mysql", "MySQL"
+    # One member per module in datasources/engines (DataSource.Engine.SQLITE == "sqlite").
+    Engine = models.TextChoices("Engine", [(name.upper(), (name, label)) for name, label in engines.choices()])
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="datasources"

@@ -5,15 +5,19 @@ the datasource is an operator-registered demo), the app's own database is always
 refused, and SQLite paths must name an existing file inside `DATASOURCE_SQLITE_DIR`.
 """
 
-import fnmatch
+import ipaddress
+import itertools
 import os
 import re
 import socket
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
 
+from datasources import engines
 from datasources.errors import DatasourceUnavailable, RegistrationRefused
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$")
@@ -21,18 +25,114 @@ _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _APP_DB_MESSAGE = "The application's own database cannot be registered as a datasource."
 
 
+@dataclass(frozen=True)
+class NetworkTarget:
+    """Where a network datasource connects: the host as registered and the address that was checked."""
+
+    host: str
+    address: str
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _address_pattern(pattern: str):
+    """The network an address pattern names ("10.0.0.0/16", "10.0.0.5", "fd00::/8", "10.0.*"), or None."""
+    parts = pattern.split(".")
+    if "*" in pattern and len(parts) == 4 and all(p.isdigit() or p == "*" for p in parts):
+        fixed = list(itertools.takewhile(str.isdigit, parts))
+        if any(p != "*" for p in parts[len(fixed) :]):
+            return None
+        pattern = ".".join(fixed + ["0"] * (4 - len(fixed))) + f"/{8 * len(fixed)}"
+    try:
+        return ipaddress.ip_network(pattern, strict=False)
+    except ValueError:
+        return None
+
+
+def _allow_list() -> tuple[list, list[str]]:
+    """`DATASOURCE_ALLOWED_HOSTS` split into address networks and host-name patterns."""
+    networks, names = [], []
+    for raw in settings.DATASOURCE_ALLOWED_HOSTS:
+        pattern = raw.strip().lower().strip("[]")
+        if not pattern:
+            continue
+        network = _address_pattern(pattern)
+        if network is not None:
+            networks.append(network)
+        elif "*" not in pattern or (pattern.startswith("*.") and "*" not in pattern[2:]):
+            names.append(pattern)
+    return networks, names
+
+
+def _name_allowed(host: str, names: list[str]) -> bool:
+    """An exact name, or a name under a "*.example.com" pattern; an address literal is never a name."""
+    if _ip(host) is not None:
+        return False
+    host = host.lower().rstrip(".")
+    return any(host == name or (name.startswith("*.") and host.endswith(name[1:])) for name in names)
+
+
+def resolve(host: str) -> list[str]:
+    """The addresses `host` resolves to now, IPv4 first (an address literal is itself)."""
+    if _ip(host) is not None:
+        return [str(_ip(host))]
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    return sorted(addresses, key=lambda address: ":" in address)
+
+
 def validate_host(host: str, *, exempt: bool) -> str:
-    """Return the normalised host, or raise RegistrationRefused if it is malformed or not allowed."""
+    """Return the normalised host, or raise RegistrationRefused if it is malformed or not allowed.
+
+    A host is allowed when its name matches a name pattern exactly ("db.example.com", or any
+    name under "*.example.com"), or when it resolves to an address inside an address pattern
+    (an address, a CIDR network, or "10.0.*" meaning 10.0.0.0/16). Names are never matched
+    against address patterns: "10.0.*" does not allow "10.0.attacker.example".
+    """
     host = (host or "").strip()
     if not host or not _HOST_RE.match(host) or "," in host:
-        raise RegistrationRefused("Enter a valid host name or IP address.", field="host")
+        raise RegistrationRefused(_("Enter a valid host name or IP address."), field="host")
     host = host.strip("[]")
     if exempt:
         return host
-    allowed = [pattern.strip().lower() for pattern in settings.DATASOURCE_ALLOWED_HOSTS if pattern.strip()]
-    if not any(fnmatch.fnmatchcase(host.lower(), pattern) for pattern in allowed):
-        raise RegistrationRefused("This host is not in the list of allowed datasource hosts.", field="host")
-    return host
+    networks, names = _allow_list()
+    if _name_allowed(host, names):
+        return host
+    if any(_in_networks(address, networks) for address in resolve(host)):
+        return host
+    raise RegistrationRefused(_("This host is not in the list of allowed datasource hosts."), field="host")
+
+
+def _in_networks(address: str, networks: list) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip.version == network.version and ip in network for network in networks)
+
+
+def network_target(host: str, *, exempt: bool) -> NetworkTarget:
+    """Resolve `host` once and pick the address to connect to: one the allow-list accepts.
+
+    The connection goes to this address, never to a second resolution of the name, so a
+    name that resolves differently a moment later (DNS rebinding) changes nothing.
+    """
+    host = validate_host(host, exempt=exempt)
+    addresses = resolve(host)
+    if not addresses:
+        raise DatasourceUnavailable()
+    if not exempt:
+        networks, names = _allow_list()
+        if not _name_allowed(host, names):
+            addresses = [address for address in addresses if _in_networks(address, networks)]
+            if not addresses:
+                raise RegistrationRefused(_("This host is not in the list of allowed datasource hosts."), field="host")
+    return NetworkTarget(host=host, address=addresses[0])
 
 
 def validate_port(port) -> None:
@@ -139,10 +239,10 @@ def _addresses(host: str) -> set[str]:
 
 def is_app_database(engine: str, host: str, port: int | None, database: str) -> bool:
     """True when host/port/database name the app's own (network) database."""
-    families = {"postgresql": ("postgresql", 5432), "mysql": ("mysql", 3306)}
-    if engine not in families:
+    known = engines.ENGINES.get(engine)
+    if known is None or not known.network:
         return False
-    family, default_port = families[engine]
+    family, default_port = known.django_backend, known.default_port
     for config in _app_database_dicts():
         if family not in str(config.get("ENGINE", "")):
             continue
@@ -166,11 +266,13 @@ def host_exempt(datasource) -> bool:
 
 
 def check_datasource(datasource) -> Path | None:
-    """Apply every registration rule to `datasource`; returns the resolved SQLite file when there is one."""
-    if datasource.engine == "sqlite":
+    """Apply every registration rule to `datasource`; returns the resolved SQLite file when there is one.
+
+    Used when registering (no name resolution is needed for a name the allow-list names);
+    `connect_target` applies the same rules and also fixes the address to connect to.
+    """
+    if not engines.get(datasource.engine).network:
         return resolve_sqlite_path(datasource.sqlite_path)
-    if datasource.engine not in ("postgresql", "mysql"):
-        raise RegistrationRefused("Unknown database engine.")
     validate_host(datasource.host, exempt=host_exempt(datasource))
     validate_port(datasource.port)
     if getattr(datasource, "schema", "") and not _SCHEMA_RE.match(datasource.schema):
@@ -180,3 +282,11 @@ def check_datasource(datasource) -> Path | None:
     if is_app_database(datasource.engine, datasource.host, datasource.port, datasource.database):
         raise RegistrationRefused(_APP_DB_MESSAGE, field="database")
     return None
+
+
+def connect_target(datasource) -> Path | NetworkTarget:
+    """Every registration rule, then what to open: the SQLite file, or the checked network address."""
+    checked = check_datasource(datasource)
+    if checked is not None:
+        return checked
+    return network_target(datasource.host, exempt=host_exempt(datasource))

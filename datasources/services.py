@@ -1,18 +1,14 @@
 """Writes on datasources: register, update, delete, introspect, test, and edit schema descriptions."""
 
 import logging
-import re
-import sqlite3
 import time
 
-import psycopg2
-import pymysql
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from sqlalchemy import exc as sa_exc
 
-from datasources import connectors, crypto, introspection
+from datasources import crypto, engines, introspection
 from datasources.errors import ConnectionFailed, DatasourceUnavailable, RegistrationRefused
 from datasources.models import Column, DataSource, Table
 from datasources.registration import check_datasource
@@ -25,7 +21,8 @@ EDITABLE_FIELDS = ("name", "description", "host", "port", "database", "username"
 
 def _normalise(datasource: DataSource) -> None:
     """Clear the fields that do not belong to the datasource's engine."""
-    if datasource.engine == DataSource.Engine.SQLITE:
+    engine = engines.ENGINES.get(datasource.engine)
+    if engine is not None and not engine.network:
         datasource.host, datasource.port, datasource.database, datasource.username = "", None, "", ""
         datasource.password_encrypted = ""
         datasource.schema = ""
@@ -35,11 +32,12 @@ def _normalise(datasource: DataSource) -> None:
 
 def _check_rules(datasource: DataSource) -> None:
     """Registration rules; a missing SQLite file is refused here rather than reported as unreachable."""
-    if datasource.engine not in DataSource.Engine.values:
-        raise ValidationError({"engine": ["Choose sqlite, postgresql or mysql."]})
-    if datasource.engine == DataSource.Engine.SQLITE and not datasource.sqlite_path:
-        raise ValidationError({"sqlite_path": ["This field is required for SQLite."]})
-    if datasource.engine != DataSource.Engine.SQLITE:
+    engine = engines.ENGINES.get(datasource.engine)
+    if engine is None:
+        raise ValidationError({"engine": [f"Choose {', '.join(engines.ENGINES)}."]})
+    if not engine.network and not datasource.sqlite_path:
+        raise ValidationError({"sqlite_path": [f"This field is required for {engine.label}."]})
+    if engine.network:
         missing = [f for f in ("host", "database") if not getattr(datasource, f)]
         if missing:
             raise ValidationError({f: ["This field is required for this engine."] for f in missing})
@@ -161,114 +159,20 @@ def datasource_introspect_for(*, datasource: DataSource, user) -> DataSource:
     return datasource_introspect(datasource=datasource)
 
 
-_WRITE_CHECK_POSTGRES = """
-SELECT r.rolsuper,
-       has_database_privilege(current_database(), 'CREATE'),
-       EXISTS (
-         SELECT 1 FROM pg_namespace n
-         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-           AND has_schema_privilege(n.oid, 'CREATE')
-       ),
-       EXISTS (
-         SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'v', 'm')
-           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-           AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
-       )
-FROM pg_roles r WHERE r.rolname = current_user
-"""
-
-
-def role_write_warnings(engine: str, raw) -> list[str]:
-    """Warnings when the registered role can change data; least privilege is the operator's last layer."""
-    warnings = []
-    if engine == "postgresql":
-        with raw.cursor() as cursor:
-            cursor.execute(_WRITE_CHECK_POSTGRES)
-            row = cursor.fetchone() or (False, False, False, False)
-        superuser, create_db, create_schema, write_tables = row
-        if superuser:
-            warnings.append("This role is a superuser. Register a role that can only SELECT.")
-        if write_tables:
-            warnings.append("This role can insert, update or delete rows in some tables. Use a SELECT-only role.")
-        if create_db or create_schema:
-            warnings.append("This role can create objects in the database. Use a SELECT-only role.")
-    elif engine == "mysql":
-        with raw.cursor() as cursor:
-            cursor.execute("SHOW GRANTS")
-            privileges = _mysql_privileges(str(row[0]) for row in cursor.fetchall())
-        if privileges & MYSQL_WRITE_PRIVILEGES:
-            warnings.append("This account can change data. Register an account that can only SELECT.")
-        if "FILE" in privileges:
-            warnings.append("This account can read and write files on the database server (FILE). Revoke it.")
-    return warnings
-
-
-# Privileges that let an account change data or objects (SELECT, SHOW VIEW, USAGE and the like do not).
-MYSQL_WRITE_PRIVILEGES = {
-    "ALL PRIVILEGES",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "DROP",
-    "CREATE",
-    "ALTER",
-    "INDEX",
-    "CREATE VIEW",
-    "CREATE ROUTINE",
-    "ALTER ROUTINE",
-    "CREATE TEMPORARY TABLES",
-    "TRIGGER",
-    "EVENT",
-    "DELETE HISTORY",
-    "SUPER",
-}
-_MYSQL_GRANT = re.compile(r"^GRANT\s+(?P<privileges>.+?)\s+ON\s+(?P<target>\S+)", re.IGNORECASE | re.DOTALL)
-
-
-def _mysql_privileges(grants) -> set[str]:
-    """The privilege names in `SHOW GRANTS` lines ("GRANT SELECT, UPDATE (note) ON `db`.* TO ..."); role grants
-    and database or table names play no part."""
-    found = set()
-    for line in grants:
-        match = _MYSQL_GRANT.match(line.strip())
-        if match:
-            listed = re.sub(r"\([^)]*\)", "", match.group("privileges"))  # column lists: "UPDATE (note)"
-            names = {" ".join(privilege.split()).upper() for privilege in listed.split(",")}
-            if "ALL PRIVILEGES" in names and match.group("target") == "*.*":
-                names.add("FILE")  # global ALL includes the server-wide privileges
-            found |= names
-    return found
-
-
-def _server_version(engine: str, raw) -> str:
-    if engine == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version}"
-    with raw.cursor() as cursor:
-        if engine == "postgresql":
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0]}"
-        cursor.execute("SELECT VERSION()")
-        version = str(cursor.fetchone()[0])  # MariaDB: "10.11.19-MariaDB-0+deb12u1"
-        if "mariadb" in version.lower():
-            return f"MariaDB {version.split('-')[0]}"
-        return f"MySQL {version}"
-
-
 def datasource_test(*, datasource: DataSource, user) -> dict:
     """Connect through the one connect function and report the server version, latency and write warnings."""
+    engine = engines.get(datasource.engine)
     started = time.monotonic()
     try:
-        with connectors.connect(datasource, timeout=5) as conn:
+        with engines.connect(datasource, timeout=5) as conn:
             raw = conn.connection.driver_connection
-            if datasource.engine == "sqlite":
-                raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            version = _server_version(datasource.engine, raw)
+            engine.check_connection(raw)
+            version = engine.server_version(raw)
             latency_ms = int((time.monotonic() - started) * 1000)
-            warnings = role_write_warnings(datasource.engine, raw)
+            warnings = engine.write_warnings(raw)
     except DatasourceUnavailable:
         raise ConnectionFailed()
-    except (sa_exc.DBAPIError, sqlite3.Error, psycopg2.Error, pymysql.Error) as exc:
+    except (sa_exc.DBAPIError, *engines.DRIVER_ERRORS) as exc:
         # Never echo a driver message here: it can name hosts, ports or users.
         logger.info("Connection test of datasource %s failed (%s).", datasource.pk, type(exc).__name__)
         raise ConnectionFailed()

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from sqlalchemy.engine import make_url
 
-from datasources import crypto, registration
+from datasources import crypto, engines, registration
 from datasources.demo.generate import generate
 from datasources.demo.specs import DEMO_SPECS, DemoSpec
 from datasources.errors import RegistrationRefused
 from datasources.models import Column, DataSource, Table
-from datasources.services import datasource_introspect, role_write_warnings
+from datasources.services import datasource_introspect
 
 logger = logging.getLogger(__name__)
 
@@ -199,20 +199,72 @@ def seed_postgres(
                 )
             )
         if not reader_url:
-            for warning in role_write_warnings("postgresql", conn):
+            for warning in engines.get("postgresql").write_warnings(conn):
                 log(f"warning: the demo sets are asked as {parsed.username}: {warning} (see --reader-url)")
     finally:
         conn.close()
     return result
 
 
+# Catalog views and functions that show other sessions (their SQL, their addresses) and the server
+# (settings, file paths). PostgreSQL grants them to PUBLIC; in the demo database nobody but the
+# loading role needs them, so PUBLIC loses them there (the grants are per database).
+DEMO_REVOKED_VIEWS = (
+    "pg_stat_activity",
+    "pg_stat_ssl",
+    "pg_stat_gssapi",
+    "pg_stat_replication",
+    "pg_stat_wal_receiver",
+    "pg_stat_subscription",
+    "pg_stat_progress_vacuum",
+    "pg_locks",
+    "pg_settings",
+    "pg_file_settings",
+    "pg_prepared_xacts",
+    "pg_available_extensions",
+)
+DEMO_REVOKED_FUNCTIONS = (
+    "pg_stat_get_activity(integer)",
+    "pg_show_all_settings()",
+    "pg_show_all_file_settings()",
+    "pg_lock_status()",
+    "inet_server_addr()",
+    "inet_server_port()",
+    "pg_postmaster_start_time()",
+    "pg_conf_load_time()",
+    "pg_current_logfile()",
+    "pg_tablespace_location(oid)",
+)
+# Built-in roles that would show other sessions' SQL or the server's settings and files.
+DEMO_WITHHELD_ROLES = ("pg_monitor", "pg_read_all_settings", "pg_read_all_stats", "pg_read_server_files")
+
+
 def _grant_read(conn, schema: str, role: str) -> None:
-    """Let `role` read the demo schema `schema` (and nothing else is granted)."""
+    """Let `role` read the demo schema `schema`; nothing else is granted, and the server's catalog of
+    sessions and settings is withheld from it."""
     ident = psycopg2.extensions.quote_ident
     with conn, conn.cursor() as cursor:
         schema_name, role_name = ident(schema, cursor), ident(role, cursor)
         cursor.execute(f"GRANT USAGE ON SCHEMA {schema_name} TO {role_name}")
         cursor.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema_name} TO {role_name}")
+    _withhold_catalog(conn, role)
+
+
+def _withhold_catalog(conn, role: str) -> None:
+    """Revoke what PostgreSQL lets every role see of other sessions and the server (each step that
+    the loading role may not take is logged and skipped: the SQL guard refuses them all anyway)."""
+    ident = psycopg2.extensions.quote_ident
+    with conn.cursor() as cursor:
+        role_name = ident(role, cursor)
+        statements = [f"REVOKE {granted} FROM {role_name}" for granted in DEMO_WITHHELD_ROLES]
+        statements += [f"REVOKE SELECT ON pg_catalog.{view} FROM PUBLIC" for view in DEMO_REVOKED_VIEWS]
+        statements += [f"REVOKE EXECUTE ON FUNCTION pg_catalog.{fn} FROM PUBLIC" for fn in DEMO_REVOKED_FUNCTIONS]
+    for statement in statements:
+        try:
+            with conn, conn.cursor() as cursor:
+                cursor.execute(statement)
+        except psycopg2.Error as exc:
+            logger.warning("Demo database: %s was not possible (%s).", statement, type(exc).__name__)
 
 
 def _write_postgres_schema(conn, spec: DemoSpec, scale: float, stamp: str) -> None:

@@ -96,6 +96,7 @@ TURN_KEYS = {
     "attempts",
     "timings",
     "created_at",
+    "preview",
     "feedback",
     "examples_used",
     "_links",

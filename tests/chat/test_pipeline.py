@@ -31,6 +31,7 @@ class TestAnswer:
             "rows": [["Busan", 1], ["Seoul", 2]],
             "row_count": 2,
             "truncated": False,
+            "stored_truncated": False,
         }
         assert turn["summary"] == "Seoul has two customers and Busan one."
         assert turn["model"] == "fake-sql-model"
@@ -104,6 +105,7 @@ class TestAnswer:
             "rows": [["Kettle"], ["Lamp"]],
             "row_count": 2,
             "truncated": True,
+            "stored_truncated": False,
         }
 
 

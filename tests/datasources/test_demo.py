@@ -143,6 +143,22 @@ def test_seed_demo_on_postgres_registers_the_sets_with_a_select_only_reader(db, 
         assert executor.execute(hr, "SELECT COUNT(*) FROM employees").rows[0][0] > 0
         with pytest.raises(QueryFailed, match="permission denied"):  # and nothing it was not granted
             executor.execute(hr, "SELECT * FROM public.payroll_secrets")
+        # The reader itself, past the guard, sees neither other sessions nor the server's settings and files.
+        reader = psycopg2.connect(
+            host=info["host"], port=info["port"], dbname=info["database"], user=role, password="pw"
+        )
+        try:
+            for sql in (
+                "SELECT query FROM pg_stat_activity",
+                "SELECT setting FROM pg_settings WHERE name = 'data_directory'",
+                "SELECT sourcefile FROM pg_file_settings",
+                "SELECT pg_stat_get_activity(NULL)",
+            ):
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege), reader.cursor() as cursor:
+                    cursor.execute(sql)
+                reader.rollback()
+        finally:
+            reader.close()
     finally:
         with conn.cursor() as cursor:
             cursor.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")

@@ -1,6 +1,6 @@
 """The engine layer on its own: with the SQL guard switched off, read-only and timeouts still hold.
 
-These call `connectors.run_query` directly or run `executor.execute` with
+These call `engines.run_query` directly or run `executor.execute` with
 `sql_guard.check`/`apply_row_cap` replaced by pass-throughs.
 """
 
@@ -12,7 +12,8 @@ import psycopg2
 import pytest
 from django.conf import settings
 
-from datasources import connectors, executor, sql_guard
+from datasources import engines, executor, sql_guard
+from datasources.engines.sqlite import sqlite_uri
 from datasources.errors import DatasourceError, GuardRejected, QueryFailed, QueryTimeout
 
 SHOP = """
@@ -81,13 +82,13 @@ def test_sqlite_engine_refuses_writes_without_the_guard(sqlite_shop, guard_off, 
     assert _sha(path) == before_sha
     assert sorted(Path(settings.DATASOURCE_SQLITE_DIR).rglob("*")) == before_files
     assert not list(Path.cwd().glob("evil*"))
-    assert connectors.run_query(datasource, "SELECT count(*) FROM customers", fetch_limit=1) == (["count(*)"], [(2,)])
+    assert engines.run_query(datasource, "SELECT count(*) FROM customers", fetch_limit=1) == (["count(*)"], [(2,)])
 
 
 def test_sqlite_engine_refuses_with_a_clear_code(sqlite_shop):
     datasource, _ = sqlite_shop
     with pytest.raises(GuardRejected) as info:
-        connectors.run_query(datasource, "DELETE FROM customers", fetch_limit=10)
+        engines.run_query(datasource, "DELETE FROM customers", fetch_limit=10)
     assert info.value.code == "sql_rejected"
 
 
@@ -100,7 +101,7 @@ def test_sqlite_deadline_stops_endless_recursion_without_the_guard(sqlite_shop, 
 
 
 def test_sqlite_uri_quoting_blocks_parameters_in_the_file_name(tmp_path):
-    uri = connectors.sqlite_uri(tmp_path / "a?mode=rwc#x%20.db")
+    uri = sqlite_uri(tmp_path / "a?mode=rwc#x%20.db")
     assert uri.endswith("?mode=ro") and uri.count("?") == 1 and "#" not in uri
 
 

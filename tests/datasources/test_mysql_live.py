@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from datasources import connectors, executor, sql_guard
+from datasources import engines, executor, sql_guard
 from datasources.errors import DatasourceError, GuardRejected, QueryTimeout
 from datasources.services import datasource_create, datasource_test
 from tests.fixtures.datasources import register_network_database
@@ -414,7 +414,7 @@ def test_huge_result_stops_early_and_leaves_nothing_running(shop, shop_info, gua
 
 def test_stream_query_keeps_only_what_is_read(shop):
     started = time.monotonic()
-    with connectors.stream_query(shop, BILLION_ROWS, timeout=30) as (columns, rows):
+    with engines.stream_query(shop, BILLION_ROWS, timeout=30) as (columns, rows):
         assert columns == ["a", "b", "c"]
         first = [next(rows) for _ in range(5)]
     assert first[0] == (0, 0, 0) and len(first) == 5
@@ -422,7 +422,7 @@ def test_stream_query_keeps_only_what_is_read(shop):
 
 
 def test_result_read_to_the_end_closes_normally(shop):
-    columns, rows = connectors.run_query(shop, "SELECT d FROM digits ORDER BY d", fetch_limit=100)
+    columns, rows = engines.run_query(shop, "SELECT d FROM digits ORDER BY d", fetch_limit=100)
     assert columns == ["d"] and rows == [(d,) for d in range(10)]
 
 

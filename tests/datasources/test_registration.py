@@ -11,7 +11,9 @@ import pytest
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
-from datasources import connectors, crypto, executor
+from datasources import crypto, executor
+from datasources.engines.mysql import mysql_connect_kwargs, mysql_session_statements
+from datasources.engines.postgresql import postgres_connect_kwargs
 from datasources.errors import DatasourceUnavailable, GuardRejected, RegistrationRefused
 from datasources.models import DataSource
 from datasources.services import datasource_create
@@ -217,10 +219,10 @@ def test_a_password_from_another_key_is_unavailable_not_a_crash(user, settings):
 
 def test_mysql_connection_arguments_are_locked_down(user):
     datasource = _network(user, engine="mysql")
-    kwargs = connectors.mysql_connect_kwargs(datasource, timeout=7)
+    kwargs = mysql_connect_kwargs(datasource, timeout=7)
     assert kwargs["client_flag"] & CLIENT.MULTI_STATEMENTS == 0
     assert kwargs["local_infile"] is False
-    statements = connectors.mysql_session_statements(7)
+    statements = mysql_session_statements(7)
     assert statements[0] == ("SET SESSION max_execution_time = 7000", "SET SESSION max_statement_time = 7.000")
     assert "transaction_read_only = 1" in statements[1][0]
     assert kwargs["connect_timeout"] <= settings.DATASOURCE_CONNECT_TIMEOUT
@@ -228,7 +230,7 @@ def test_mysql_connection_arguments_are_locked_down(user):
 
 def test_postgres_connection_arguments_are_locked_down(user):
     datasource = _network(user)
-    kwargs = connectors.postgres_connect_kwargs(datasource, timeout=3)
+    kwargs = postgres_connect_kwargs(datasource, timeout=3)
     assert "default_transaction_read_only=on" in kwargs["options"]
     assert "statement_timeout=3000" in kwargs["options"]
     # A password file that cannot exist: never ~/.pgpass, and no libpq warning about /dev/null.

@@ -1,0 +1,151 @@
+"""Runs one SQLite statement in a process of its own, so that the statement can be killed mid-call.
+
+SQLite checks its progress handler (our deadline) only between VM steps, and one
+step can run for minutes (`trim` with a long character set, `instr` with a long
+near-miss needle, `printf` with a huge width). So the statement runs here, in a
+child started per query with `python -I -S` (the standard library only), which
+the parent kills when the deadline passes. The child also ends itself: SIGALRM
+(default action: terminate) after `timeout + 2` s of wall time and RLIMIT_CPU
+after `timeout + 1` s of CPU, so it stops even if the parent is gone.
+
+Protocol: the parent writes one marshal'd request to stdin; the child answers on
+stdout with frames (4-byte big-endian length, then a marshal'd tuple):
+`("columns", [names])`, then `("rows", [row, ...])` batches, then `("end", cut)`
+or `("error", kind, message)`. A BLOB is sent as `("\\x00blob", size)`: the API
+shows only its size, so its bytes never cross. Text is cut to `value_max_chars`
+characters, and no more than `max_bytes` of values are sent (`cut` says so).
+
+This file imports nothing from the project and runs on its own.
+"""
+
+import marshal
+import math
+import os
+import resource
+import signal
+import sqlite3
+import struct
+import sys
+import time
+
+BLOB_TAG = "\x00blob"
+FRAME_BYTES = 64 * 1024
+_PRAGMAS_READ = {"read_uncommitted"}
+_HEADER = struct.Struct(">I")
+
+
+def _send(out, message) -> None:
+    data = marshal.dumps(message)
+    out.write(_HEADER.pack(len(data)))
+    out.write(data)
+
+
+def _bound_process(timeout: float, max_memory: int) -> None:
+    """Limits the kernel enforces even if this process never runs another line of Python."""
+    signal.alarm(max(1, math.ceil(timeout) + 2))
+    cpu = max(1, math.ceil(timeout) + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # read-only: no file may grow
+
+
+def _authorizer(denied_functions: frozenset):
+    def authorize(action, arg1, arg2, dbname, source):
+        if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE):
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_FUNCTION:
+            return sqlite3.SQLITE_DENY if str(arg2).lower() in denied_functions else sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_PRAGMA and str(arg1).lower() in _PRAGMAS_READ and arg2 is None:
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+    return authorize
+
+
+def _open(request: dict) -> sqlite3.Connection:
+    conn = sqlite3.connect(request["uri"], uri=True, timeout=2, isolation_level=None)
+    # The heap limit is process-wide: it bounds everything SQLite allocates for this one statement.
+    conn.execute(f"PRAGMA hard_heap_limit = {int(request['heap_limit'])}")
+    for limit, value in request["limits"].items():
+        conn.setlimit(getattr(sqlite3, limit), value)
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.set_authorizer(_authorizer(frozenset(request["denied_functions"])))
+    deadline = time.monotonic() + request["timeout"]
+    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 1000)
+    return conn
+
+
+def _value(value, max_chars: int):
+    """A value as it crosses to the parent, and what it costs in bytes there."""
+    if isinstance(value, str):
+        if len(value) > max_chars:
+            value = value[:max_chars]
+        return value, len(value) + 2
+    if isinstance(value, bytes):
+        return (BLOB_TAG, len(value)), 16
+    return value, 16
+
+
+def run(request: dict, out) -> None:
+    """Run the request's statement and write its frames to `out`."""
+    try:
+        conn = _open(request)
+    except sqlite3.Error:
+        _send(out, ("error", "unavailable", ""))
+        return
+    try:
+        cursor = conn.execute(request["sql"])
+        names = [d[0] for d in cursor.description or ()]
+        if len(names) > request["max_columns"]:
+            _send(out, ("error", "columns", str(len(names))))
+            return
+        _send(out, ("columns", names))
+        budget, max_chars = request["max_bytes"], request["value_max_chars"]
+        batch, batch_bytes, cut = [], 0, False
+        while True:
+            raw = cursor.fetchone()
+            if raw is None:
+                break
+            row, size = [], 16
+            for value in raw:
+                value, cost = _value(value, max_chars)
+                row.append(value)
+                size += cost
+            del raw
+            budget -= size
+            if budget < 0:
+                cut = True
+                break
+            batch.append(row)
+            batch_bytes += size
+            if batch_bytes >= FRAME_BYTES or len(batch) >= 500:
+                _send(out, ("rows", batch))
+                out.flush()
+                batch, batch_bytes = [], 0
+        if batch:
+            _send(out, ("rows", batch))
+        _send(out, ("end", cut))
+    except sqlite3.Error as exc:
+        kind = type(exc).__name__
+        _send(out, ("error", kind, str(exc)[:1000]))
+    except MemoryError:
+        _send(out, ("error", "memory", ""))
+    finally:
+        out.flush()
+
+
+def main() -> None:
+    request = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - written by the parent, our own code
+    _bound_process(request["timeout"], request["max_memory"])
+    out = os.fdopen(sys.stdout.fileno(), "wb", buffering=FRAME_BYTES * 2, closefd=False)
+    try:
+        run(request, out)
+    except BrokenPipeError:
+        pass  # the parent stopped reading: nothing left to do
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
