@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 API_PORT ?= 8000
 WEB_PORT ?= 8080
+NODES ?= 1
 
-.PHONY: run test lint format serve bench install migrate seed clean
+.PHONY: run test lint format serve bench install migrate seed clean client
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -27,17 +28,26 @@ run: seed
 	@$(BIN)/python scripts/run_dev.py --api-port $(API_PORT) --web-port $(WEB_PORT)
 
 serve: install
-	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT)
+	@$(BIN)/python scripts/serve.py --api-port $(API_PORT) --web-port $(WEB_PORT) --nodes $(NODES)
 
 bench: install
 	@$(BIN)/python scripts/bench.py
 
 test: install
-	scripts/with-postgres.sh scripts/with-mariadb.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-mariadb.sh scripts/with-redis.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# A typed Python client generated from the OpenAPI schema, in var/client/ (pip install var/client/chatapi-client).
+client: install
+	mkdir -p var/client
+	$(BIN)/python manage.py spectacular --format openapi-json --file var/client/openapi.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path var/client/openapi.json \
+		--config scripts/openapi-client.yml --meta setup --output-path var/client/chatapi-client --overwrite
+	@echo "Client written to var/client/chatapi-client (pip install var/client/chatapi-client)"
 
 format: install
 	$(BIN)/ruff format .

@@ -3,9 +3,11 @@
 from dj_rest_auth.registration.serializers import RegisterSerializer as BaseRegisterSerializer
 from dj_rest_auth.serializers import LoginSerializer as BaseLoginSerializer
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from chatAPI.links import link
+from chatAPI.openapi import LinkSerializer
 
 User = get_user_model()
 
@@ -37,6 +39,7 @@ class UserSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("Nickname cannot be empty.")
         return value
 
+    @extend_schema_field(LinkSerializer(many=True))
     def get__links(self, obj) -> list[dict]:
         request = self.context["request"]
         return [
@@ -52,6 +55,7 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="TokenPair")
 class TokenPairSerializer(serializers.Serializer):
     """Login and registration response: `{access, refresh, user}`."""
 

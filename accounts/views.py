@@ -16,8 +16,19 @@ from rest_framework_simplejwt.views import TokenVerifyView as BaseTokenVerifyVie
 
 from accounts import services, tokens
 from accounts.models import User
-from accounts.serializers import DUPLICATE_EMAIL, AccountDeleteSerializer, LogoutSerializer, TokenVerifySerializer
+from accounts.openapi import TOKEN_ACCEPTED, DetailMessageSchema, RefreshedTokensSchema
+from accounts.serializers import (
+    DUPLICATE_EMAIL,
+    AccountDeleteSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    TokenVerifySerializer,
+    UserSerializer,
+)
 from chatAPI.exceptions import DomainError
+from chatAPI.openapi import errors
 from chatAPI.throttles import AuthThrottle, PasswordAddressThrottle, PasswordUserThrottle
 
 
@@ -35,12 +46,30 @@ class LoginView(BaseLoginView):
     throttle_classes = [AuthThrottle]
     authentication_classes: list = []
 
+    @extend_schema(
+        operation_id="login",
+        summary="Log in with email and password",
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
 
 class RegisterView(BaseRegisterView):
     """Create an account and return `{access, refresh, user}`."""
 
     throttle_classes = [AuthThrottle]
     authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="register",
+        summary="Create an account",
+        request=RegisterSerializer,
+        responses={201: TokenPairSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         # Two sign-ups for one email sent at once both pass the serializer's duplicate check;
@@ -61,13 +90,26 @@ class TokenRefreshView(BaseTokenRefreshView):
     simplejwt's view, not dj-rest-auth's, which adds `access_expiration`/`refresh_expiration`.
     """
 
+    @extend_schema(
+        operation_id="refreshToken",
+        summary="Trade a refresh token for a new token pair",
+        responses={200: RefreshedTokensSchema, **errors(401)},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
 
 class TokenVerifyView(BaseTokenVerifyView):
     """200 `{}` while a token would be accepted; 401 once it expired, was blacklisted or revoked."""
 
     serializer_class = TokenVerifySerializer
 
-    @extend_schema(request=TokenVerifySerializer, responses={200: None})
+    @extend_schema(
+        operation_id="verifyToken",
+        summary="Check whether a token would be accepted",
+        request=TokenVerifySerializer,
+        responses={200: TOKEN_ACCEPTED, **errors(401)},
+    )
     def post(self, request):
         serializer = TokenVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -84,7 +126,12 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=LogoutSerializer, responses={200: None})
+    @extend_schema(
+        operation_id="logout",
+        summary="Log out: the refresh token stops working",
+        request=LogoutSerializer,
+        responses={200: DetailMessageSchema, **errors(401)},
+    )
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,8 +148,27 @@ class UserDetailsView(BaseUserDetailsView):
     http_method_names = ["get", "patch", "delete", "options"]
     # DELETE checks the password: tries are limited per user and per address (GET and PATCH are not).
     throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
+    delete_has_body = True  # the password confirms the deletion
 
-    @extend_schema(request=AccountDeleteSerializer, responses={204: None})
+    @extend_schema(operation_id="getProfile", summary="Read your profile", responses={200: UserSerializer})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="updateProfile",
+        summary="Change your nickname",
+        request=UserSerializer,
+        responses={200: UserSerializer},
+    )
+    def patch(self, request, *args, **kwargs):
+        return super().patch(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="deleteAccount",
+        summary="Delete your account and everything it owns (needs your password)",
+        request=AccountDeleteSerializer,
+        responses={204: None},
+    )
     def delete(self, request):
         serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -116,6 +182,11 @@ class PasswordChangeView(BasePasswordChangeView):
     # `old_password` is a password check: tries are limited per user and per address.
     throttle_classes = [PasswordUserThrottle, PasswordAddressThrottle]
 
+    @extend_schema(
+        operation_id="changePassword",
+        summary="Change your password (then log in again)",
+        responses={200: DetailMessageSchema},
+    )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,7 +1,8 @@
 """The answer pipeline: build_context → generate_sql → execute (guarded) → repair → summarize.
 
 `run_turn` takes a stored `pending` turn and fills it in; every outcome, good or
-bad, ends saved on the turn with a status and an error code. `emit`, when given,
+bad, ends saved on the turn with a status and an error code. `answer_turn` does
+the same work without saving, for an unsaved turn too (nothing is written). `emit`, when given,
 receives the streaming events (`stage`, `sql`, `result`, `summary`) as they happen.
 """
 
@@ -19,9 +20,9 @@ from django.db import DatabaseError, transaction
 
 from chat import prompts, storage
 from chat.errors import LLMError, TurnDiscarded
-from chat.llm import Completion, LLMClient, LLMRequest, get_client
+from chat.language import is_korean
+from chat.llm import Completion, LLMClient, LLMRequest, SQLRequest, SummaryRequest, TablesRequest, get_client
 from chat.models import Message
-from chat.offline_question import is_korean
 from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
@@ -91,7 +92,7 @@ def select_tables(client: LLMClient, question: str, tables: list[TableInfo], tal
             ),
         },
     ]
-    request = LLMRequest(stage=prompts.STAGE_TABLES, messages=messages, question=question, tables=tables)
+    request = TablesRequest(stage=prompts.STAGE_TABLES, messages=messages, question=question, tables=tables)
     names = set(parse_tables(_ask(client, request, tally).text, [t.name for t in tables]))
     picked = [t for t in tables if t.name in names][:limit]
     if not picked:
@@ -102,7 +103,7 @@ def select_tables(client: LLMClient, question: str, tables: list[TableInfo], tal
 def history_lines(message: Message) -> str:
     """The last `LLM_HISTORY_TURNS` turns (question + SQL) before `message`, oldest first."""
     turns = settings.LLM_HISTORY_TURNS
-    if turns <= 0:
+    if turns <= 0 or message.pk is None:
         return ""
     earlier = (
         Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.id)
@@ -155,7 +156,7 @@ def sql_messages(context: Context, question: str) -> list[dict]:
 
 def generate_sql(client: LLMClient, context: Context, question: str, tally: Tally) -> str:
     """Ask for one query and parse it out of the reply."""
-    request = LLMRequest(
+    request = SQLRequest(
         stage=prompts.STAGE_SQL,
         messages=sql_messages(context, question),
         question=question,
@@ -179,7 +180,7 @@ def repair_sql(client: LLMClient, context: Context, question: str, failed_sql: s
             ),
         },
     ]
-    request = LLMRequest(
+    request = SQLRequest(
         stage=prompts.STAGE_REPAIR, messages=messages, question=question, engine=context.engine, tables=context.tables
     )
     return parse_sql(_ask(client, request, tally).text)
@@ -260,7 +261,7 @@ def summarize(
     client: LLMClient, question: str, result: executor.QueryResult, tally: Tally, emit: Emit, streaming: bool
 ) -> str:
     """Explain the result in the question's language, streaming deltas when someone listens."""
-    request = LLMRequest(
+    request = SummaryRequest(
         stage=prompts.STAGE_SUMMARY, messages=summary_messages(question, result), question=question, result=result
     )
     if not streaming:
@@ -304,6 +305,23 @@ def run_turn(
     message: Message, *, question: str, sql: str = "", summarize_result: bool = True, emit: Emit | None = None
 ) -> Message:
     """Answer `question` (or run `sql` as typed) for a stored pending turn, and save the outcome on it."""
+    try:
+        answer_turn(message, question=question, sql=sql, summarize_result=summarize_result, emit=emit)
+    except Exception:
+        _finish(message)
+        raise
+    _finish(message)
+    return message
+
+
+def answer_turn(
+    message: Message, *, question: str, sql: str = "", summarize_result: bool = True, emit: Emit | None = None
+) -> Message:
+    """Fill `message` in with the answer to `question` (or `sql`) without saving anything.
+
+    `message` may be unsaved, with an unsaved conversation that only names the datasource:
+    then no history is read and nothing is written (the evaluate command asks this way).
+    """
     started = time.monotonic()
     streaming = emit is not None
     emit = emit or _no_emit
@@ -357,13 +375,25 @@ def run_turn(
     except (DatasourceError, LLMError) as exc:
         _fail(message, Message.Status.ERROR, exc.code, exc.message)
     except Exception:
-        # Not a known failure: store the turn as failed so it is not left pending, then let it surface.
+        # Not a known failure: mark the turn failed so it is not left pending, then let it surface.
         logger.exception("Turn %s failed unexpectedly", message.pk)
         _fail(message, Message.Status.ERROR, "server_error", SERVER_ERROR_MESSAGE)
-        _finish(message, tally, started)
+        _record(message, tally, started)
         raise
-    _finish(message, tally, started, examples_used=learned.ids if learned is not None else [])
+    _record(message, tally, started)
+    # Not a column: `_finish` stores it with the turn (examples.models.TurnExamples).
+    message.examples_used_ids = learned.ids if learned is not None else []
     return message
+
+
+def _record(message: Message, tally: Tally, started: float) -> None:
+    """What the turn cost, onto the turn."""
+    message.attempts = tally.attempts
+    message.prompt_tokens = tally.prompt_tokens
+    message.completion_tokens = tally.completion_tokens
+    message.llm_ms = tally.llm_ms
+    message.db_ms = tally.db_ms
+    message.total_ms = int((time.monotonic() - started) * 1000)
 
 
 # Text a model or a database produced, cut to its column and cleaned of NUL (PostgreSQL refuses it).
@@ -380,14 +410,8 @@ def _storable(text: str, max_length: int | None) -> str:
     return text[:max_length] if max_length else text
 
 
-def _finish(message: Message, tally: Tally, started: float, examples_used: list[int] = ()) -> None:
+def _finish(message: Message) -> None:
     """Save the outcome (and the examples it used) onto the stored turn; never insert it again if it was deleted."""
-    message.attempts = tally.attempts
-    message.prompt_tokens = tally.prompt_tokens
-    message.completion_tokens = tally.completion_tokens
-    message.llm_ms = tally.llm_ms
-    message.db_ms = tally.db_ms
-    message.total_ms = int((time.monotonic() - started) * 1000)
     for name, max_length in _TEXT_FIELDS.items():
         setattr(message, name, _storable(getattr(message, name), max_length))
     storage.record_turn(message)
@@ -395,7 +419,7 @@ def _finish(message: Message, tally: Tally, started: float, examples_used: list[
         with transaction.atomic():
             message.save(force_update=True)
             storage.count_turn(message)
-            turns.remember_examples_used(message, list(examples_used))
+            turns.remember_examples_used(message, list(getattr(message, "examples_used_ids", ())))
     except DatabaseError as exc:
         if not Message.objects.filter(pk=message.pk).exists():
             raise TurnDiscarded() from exc

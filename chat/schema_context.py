@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from datasources import engines
 from datasources.models import DataSource
-from datasources.selectors import datasource_tables
+from datasources.selectors import datasource_column_rows, datasource_table_rows
 
 SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NUMERIC_TYPES = ("int", "real", "num", "dec", "float", "double", "money", "serial")
@@ -70,28 +70,30 @@ def qualified(table: TableInfo, engine: str, *, always: bool = False) -> str:
 
 
 def load_schema(datasource: DataSource) -> list[TableInfo]:
-    """Every introspected table of `datasource` with its columns (two queries)."""
-    return [
-        TableInfo(
-            name=table.name,
-            schema=table.schema,
-            description=table.description,
-            row_estimate=table.row_estimate,
-            columns=[
-                ColumnInfo(
-                    name=column.name,
-                    type=column.type,
-                    nullable=column.nullable,
-                    primary_key=column.primary_key,
-                    references=column.references,
-                    description=column.description,
-                    samples=list(column.samples or []),
-                )
-                for column in table.columns.all()
-            ],
+    """Every introspected table of `datasource` with its columns (two queries).
+
+    Read as plain values rather than model instances: this runs on every ask,
+    and building (and prefetching) hundreds of Column objects only to copy five
+    fields out of each was most of its cost.
+    """
+    tables: dict[int, TableInfo] = {}
+    for pk, name, schema, description, row_estimate in datasource_table_rows(datasource=datasource):
+        tables[pk] = TableInfo(name=name, schema=schema, description=description, row_estimate=row_estimate)
+    for table_id, name, type_, nullable, primary_key, references, description, samples in datasource_column_rows(
+        datasource=datasource
+    ):
+        tables[table_id].columns.append(
+            ColumnInfo(
+                name=name,
+                type=type_,
+                nullable=nullable,
+                primary_key=primary_key,
+                references=references,
+                description=description,
+                samples=list(samples or []),
+            )
         )
-        for table in datasource_tables(datasource=datasource)
-    ]
+    return list(tables.values())
 
 
 def _one_line(text: str, limit: int = 200) -> str:

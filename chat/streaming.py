@@ -28,9 +28,30 @@ _running: set[threading.Thread] = set()
 _running_lock = threading.Lock()
 
 
+def _quality(accept: str, media_type: str) -> float:
+    """The q-value `accept` gives `media_type` exactly (0 when it is not named)."""
+    best = 0.0
+    for part in accept.split(","):
+        name, *params = (piece.strip() for piece in part.split(";"))
+        if name.lower() != media_type:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        best = max(best, q)
+    return best
+
+
 def wants_stream(request) -> bool:
-    """Whether the client asked for server-sent events."""
-    return "text/event-stream" in request.META.get("HTTP_ACCEPT", "")
+    """Whether the client asked for server-sent events (preferred at least as much as JSON)."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    stream_q = _quality(accept, "text/event-stream")
+    return stream_q > 0 and stream_q >= _quality(accept, "application/json")
 
 
 def sse(event: str, data: dict) -> bytes:

@@ -6,7 +6,7 @@ import csv
 import io
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from chat import selectors, services, storage
 from chat.errors import TurnFailed, http_status_for
 from chat.models import Conversation
+from chat.openapi import STREAM_RESPONSE, ConversationSchema, DeletedCountSchema, TurnFailureSchema, TurnSchema
 from chat.serializers import (
     AskSerializer,
     ConversationCreateSerializer,
@@ -26,11 +27,26 @@ from chat.serializers import (
 )
 from chat.streaming import stream_turn, wants_stream
 from chatAPI.links import link
+from chatAPI.openapi import TURN_FAILURE_DESCRIPTIONS, errors
 from chatAPI.pagination import LinkedPageNumberPagination
 from chatAPI.throttles import AskThrottle
 from datasources.selectors import datasource_get
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What an ask answers besides 201 with the turn (DESIGN.md §3.5, §3.6).
+ASK_RESPONSES = {
+    201: OpenApiResponse(TurnSchema, description="The stored turn (answered, or refused/failed SQL)"),
+    (200, "text/event-stream"): STREAM_RESPONSE,
+    **{
+        status: OpenApiResponse(TurnFailureSchema, description=description)
+        for status, description in TURN_FAILURE_DESCRIPTIONS.items()
+    },
+}
+SEARCH = OpenApiParameter("search", str, description="Only conversations whose title or questions contain this")
+DELETE_ALL = OpenApiParameter(
+    "all", str, enum=["true"], required=True, description="Must be `true`: confirms deleting every conversation"
+)
 
 
 def _datasource_for(user, pk: int):
@@ -55,8 +71,8 @@ def _ask(request, conversation: Conversation, data: dict):
     return Response(turn, status=status.HTTP_201_CREATED)
 
 
-class StreamableAskMixin:
-    """Lets `Accept: text/event-stream` through DRF's content negotiation; errors still answer JSON."""
+class AnyAcceptMixin:
+    """Never 406: `Accept: text/event-stream` (asks) or `text/csv` (CSV) pass DRF's negotiation; errors answer JSON."""
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)
@@ -67,7 +83,12 @@ class ConversationListView(APIView):
 
     pagination_class = LinkedPageNumberPagination
 
-    @extend_schema(operation_id="conversations_list", responses={200: dict})
+    @extend_schema(
+        operation_id="listConversations",
+        summary="List your conversations, newest activity first",
+        parameters=[SEARCH],
+        responses={200: ConversationSchema(many=True)},
+    )
     def get(self, request):
         conversations = selectors.conversation_list(user=request.user, search=request.query_params.get("search", ""))
         paginator = self.pagination_class()
@@ -85,7 +106,12 @@ class ConversationListView(APIView):
         ]
         return paginator.get_paginated_response([conversation_data(request, c) for c in page], extra_links=extra)
 
-    @extend_schema(request=ConversationCreateSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="createConversation",
+        summary="Start a conversation with a datasource",
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSchema},
+    )
     def post(self, request):
         serializer = ConversationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,7 +122,12 @@ class ConversationListView(APIView):
         conversation = selectors.conversation_get(user=request.user, pk=conversation.pk)
         return Response(conversation_data(request, conversation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="conversations_delete_all", responses={200: dict})
+    @extend_schema(
+        operation_id="deleteAllConversations",
+        summary="Delete every conversation of yours (needs ?all=true)",
+        parameters=[DELETE_ALL],
+        responses={200: DeletedCountSchema, **errors(400)},
+    )
     def delete(self, request):
         if request.query_params.get("all", "").lower() != "true":
             raise ValidationError(
@@ -109,11 +140,16 @@ class ConversationListView(APIView):
 class ConversationDetailView(APIView):
     """One conversation: read, rename, delete."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="getConversation", summary="Read one conversation", responses={200: ConversationSchema})
     def get(self, request, pk):
         return Response(conversation_data(request, selectors.conversation_get(user=request.user, pk=pk)))
 
-    @extend_schema(request=ConversationUpdateSerializer, responses={200: dict})
+    @extend_schema(
+        operation_id="renameConversation",
+        summary="Rename a conversation",
+        request=ConversationUpdateSerializer,
+        responses={200: ConversationSchema},
+    )
     def patch(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         serializer = ConversationUpdateSerializer(data=request.data)
@@ -121,19 +157,25 @@ class ConversationDetailView(APIView):
         services.conversation_update(conversation=conversation, title=serializer.validated_data["title"])
         return Response(conversation_data(request, selectors.conversation_get(user=request.user, pk=pk)))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="deleteConversation", summary="Delete a conversation and its turns", responses={204: None}
+    )
     def delete(self, request, pk):
         services.conversation_delete(conversation=selectors.conversation_for_update(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ConversationMessagesView(StreamableAskMixin, APIView):
+class ConversationMessagesView(AnyAcceptMixin, APIView):
     """A conversation's turns (oldest first), and asking a new question in it."""
 
     pagination_class = LinkedPageNumberPagination
     throttle_classes = [AskThrottle]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="listMessages",
+        summary="List a conversation's turns, oldest first",
+        responses={200: TurnSchema(many=True)},
+    )
     def get(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         paginator = self.pagination_class()
@@ -147,7 +189,12 @@ class ConversationMessagesView(StreamableAskMixin, APIView):
         ]
         return paginator.get_paginated_response([message_list_item(request, m) for m in page], extra_links=extra)
 
-    @extend_schema(request=AskSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="askInConversation",
+        summary="Ask a question (or run SQL) in a conversation",
+        request=AskSerializer,
+        responses=ASK_RESPONSES,
+    )
     def post(self, request, pk):
         conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         serializer = AskSerializer(data=request.data)
@@ -158,13 +205,13 @@ class ConversationMessagesView(StreamableAskMixin, APIView):
 class MessageDetailView(APIView):
     """One turn: read or delete."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="getMessage", summary="Read one turn", responses={200: TurnSchema})
     def get(self, request, pk):
         message = selectors.message_get(user=request.user, pk=pk)
         services.turns_settle_abandoned([message])
         return Response(message_data(request, message))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="deleteMessage", summary="Delete one turn", responses={204: None})
     def delete(self, request, pk):
         services.message_delete(message=selectors.message_get(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -180,10 +227,18 @@ def _csv_cell(value) -> str:
     return text
 
 
-class MessageCsvView(APIView):
+class MessageCsvView(AnyAcceptMixin, APIView):
     """A turn's stored result as CSV, UTF-8 with a BOM so spreadsheet apps read Korean."""
 
-    @extend_schema(responses={(200, "text/csv"): str})
+    @extend_schema(
+        operation_id="downloadMessageCsv",
+        summary="Download a turn's result as CSV",
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                {"type": "string"}, description="The result as CSV, UTF-8 with a byte-order mark"
+            )
+        },
+    )
     def get(self, request, pk):
         message = selectors.message_get(user=request.user, pk=pk)
         buffer = io.StringIO()
@@ -197,12 +252,17 @@ class MessageCsvView(APIView):
         return response
 
 
-class OneShotView(StreamableAskMixin, APIView):
+class OneShotView(AnyAcceptMixin, APIView):
     """`POST /api/chat/`: ask in one call; starts a conversation unless one is given."""
 
     throttle_classes = [AskThrottle]
 
-    @extend_schema(request=OneShotSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="askOneShot",
+        summary="Ask in one call, starting a conversation unless one is given",
+        request=OneShotSerializer,
+        responses=ASK_RESPONSES,
+    )
     def post(self, request):
         serializer = OneShotSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,14 +1,18 @@
 """The one error contract: every API error is `{"detail", "code"}` (+ `errors`)."""
 
+import functools
 import logging
 import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
+
+from chatAPI import error_codes
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,45 @@ def _first_code(codes) -> str:
     if isinstance(codes, list):
         return _first_code(codes[0]) if codes else "invalid"
     return str(codes)
+
+
+def _leaf_codes(codes):
+    """Every code in a DRF code structure, in order."""
+    if isinstance(codes, dict):
+        for item in codes.values():
+            yield from _leaf_codes(item)
+    elif isinstance(codes, (list, tuple)):
+        for item in codes:
+            yield from _leaf_codes(item)
+    else:
+        yield str(codes)
+
+
+def _validation_code(exc: exceptions.ValidationError) -> str:
+    """The code naming a validation failure: the one code all its messages share, else `invalid`.
+
+    So `unknown_datasource` or `confirm_all` set by a view reaches the body, while a form with
+    several different problems answers `invalid` and lists them under `errors`.
+    """
+    codes = set(_leaf_codes(exc.get_codes()))
+    if len(codes) == 1:
+        (code,) = codes
+        if code in error_codes.VALIDATION_CODES:
+            return code
+    return "invalid"
+
+
+def _known(code: str, fallback: str) -> str:
+    """`code` when it belongs to the documented vocabulary (clients match on it), else `fallback`."""
+    if code in _vocabulary():
+        return code
+    logger.warning("Error code %r is not in chatAPI.error_codes; answering %r", code, fallback)
+    return fallback
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    return frozenset(error_codes.error_codes())
 
 
 def _error_leaves(value, path: str = ""):
@@ -100,21 +143,15 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
             message = "Some fields are not valid: " + ", ".join(errors) + "."
         else:
             message = "Invalid input."
-        codes = exc.get_codes()
-        code = (
-            _first_code(codes.get(api_settings.NON_FIELD_ERRORS_KEY))
-            if isinstance(codes, dict) and api_settings.NON_FIELD_ERRORS_KEY in codes
-            else "invalid"
-        )
-        return {"detail": message, "code": code, "errors": errors}
+        return {"detail": message, "code": _validation_code(exc), "errors": errors}
     message = _first_message(detail) or "Invalid input."
-    return {"detail": message, "code": _first_code(exc.get_codes()) or "invalid"}
+    return {"detail": message, "code": _validation_code(exc)}
 
 
 def api_exception_handler(exc, context):
     """Map domain, DRF and Django exceptions onto the error shape; unexpected errors become a JSON 500."""
     if isinstance(exc, DomainError):
-        body = {"detail": exc.message, "code": exc.code}
+        body = {"detail": exc.message, "code": _known(exc.code, "error")}
         extra = getattr(exc, "extra", None)
         if extra:
             body.update(extra)
@@ -140,7 +177,7 @@ def api_exception_handler(exc, context):
             code = data.get("code")
             if not code:
                 code = _first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
-            response.data = {"detail": _first_message(detail), "code": str(code)}
+            response.data = {"detail": _first_message(detail), "code": _known(str(code), "error")}
         else:
             response.data = {"detail": _first_message(data) or "Request failed.", "code": "error"}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
@@ -156,6 +193,7 @@ def _json_error(status_code: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
+@csrf_exempt  # an unknown path answers 404 whatever the method; there is nothing to protect
 def not_found_view(request, exception=None, *args, **kwargs):
     """JSON 404 for unknown paths (Django's handler404 and the `/api/` catch-all)."""
     return _json_error(404, "Not found.", "not_found")

@@ -60,6 +60,46 @@ class LinkedPageNumberPagination(PageNumberPagination):
         )
 
     def get_paginated_response_schema(self, schema):
-        base = super().get_paginated_response_schema(schema)
-        base["properties"]["_links"] = {"type": "array", "items": {"type": "object"}}
-        return base
+        link = {"$ref": "#/components/schemas/Link"}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results", "_links"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "description": "Items on all pages"},
+                "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page"},
+                "previous": {"type": "string", "format": "uri", "nullable": True, "description": "The previous page"},
+                "results": schema,
+                "_links": {"type": "array", "items": link},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        size = {"type": "integer", "minimum": 1}
+        return [
+            {
+                "name": self.page_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Items per page (default {self.page_size}; more than {self.max_page_size} "
+                f"gives {self.max_page_size})",
+                "schema": size,
+            },
+            *(
+                {
+                    "name": alias,
+                    "in": "query",
+                    "required": False,
+                    "deprecated": True,
+                    "description": f"Old name of `{self.page_size_query_param}`",
+                    "schema": size,
+                }
+                for alias in self.page_size_aliases
+            ),
+        ]

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatAPI.cache import cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "chatAPI.middleware.BodySizeLimitMiddleware",
+    "chatAPI.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +103,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database cache needs no extra server and is shared by every worker process,
 # so throttles hold under uwsgi; use redis:// when several machines serve the API.
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://chatapi_cache")}
+# redis:// gets Django's Redis backend, kept answering while Redis is unreachable (chatAPI/cache.py).
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="dbcache://chatapi_cache"))}
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -163,18 +167,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["chatAPI.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "chatAPI.pagination.LinkedPageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "chatAPI.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chatAPI.openapi.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "chatAPI",
-    "DESCRIPTION": "Talk to your databases: questions in, checked read-only SQL and answers out.",
+    "DESCRIPTION": "See chatAPI.openapi.API_DESCRIPTION",  # filled in by the schema hook
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -183,6 +187,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "chatAPI.openapi.postprocess_stream_events",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatAPI.openapi.postprocess_error_codes",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TurnStatusEnum": "chat.models.Message.Status",
+        "EngineEnum": "datasources.models.DataSource.Engine",
+        "HttpMethodEnum": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    },
 }
 
 # --- Request limits and CORS -------------------------------------------------------

@@ -2,16 +2,15 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chatAPI import exceptions
-from chatAPI.views import ApiRootView, HealthView, admin_login
+from chatAPI.views import ApiRootView, DocsView, HealthView, SchemaView, admin_login
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("health/", HealthView.as_view(), name="health"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="swagger-ui"),
     path("auth/", include("accounts.urls")),
     path("", include("datasources.urls")),
     path("", include("chat.urls")),

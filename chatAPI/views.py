@@ -4,12 +4,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.db.utils import DatabaseError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatAPI.links import link
+from chatAPI.openapi import links_field
 from chatAPI.throttles import AdminLoginThrottle, throttled_response
 
 API_VERSION = "1.0.0"
@@ -21,13 +25,41 @@ def llm_description() -> dict:
     return {"mode": mode, "model": settings.OPENAI_SQL_MODEL if mode == "openai" else "offline"}
 
 
+@extend_schema_serializer(component_name="LlmMode")
+class LlmModeSchema(serializers.Serializer):
+    """Which LLM answers: `openai` (any OpenAI-compatible endpoint) or the built-in `offline` translator."""
+
+    mode = serializers.ChoiceField(choices=["openai", "offline"])
+    model = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ApiRoot")
+class ApiRootSchema(serializers.Serializer):
+    """The entry point: name, version, LLM mode and links to every part of the API."""
+
+    name = serializers.CharField()
+    version = serializers.CharField()
+    llm = LlmModeSchema()
+    _links = links_field()
+
+
+@extend_schema_serializer(component_name="Health")
+class HealthSchema(serializers.Serializer):
+    """Whether the API and its database answer."""
+
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.ChoiceField(choices=["ok", "unavailable"])
+
+
 class ApiRootView(APIView):
     """Entry point: name, version, LLM mode and a link to every part of the API."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="getApiRoot", summary="Entry points, version and LLM mode", responses={200: ApiRootSchema}
+    )
     def get(self, request):
         links = [
             link(request, "self", "This entry point", "api-root"),
@@ -49,7 +81,11 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: dict, 503: dict})
+    @extend_schema(
+        operation_id="getHealth",
+        summary="Check the API and its database",
+        responses={200: HealthSchema, 503: HealthSchema},
+    )
     def get(self, request):
         try:
             with connection.cursor() as cursor:
@@ -67,3 +103,22 @@ def admin_login(request, *args, **kwargs):
         if not throttle.allow_request(request, None):
             return throttled_response(throttle.wait())
     return admin.site.login(request, *args, **kwargs)
+
+
+class JsonErrorsMixin:
+    """Errors (and OPTIONS) answer JSON even from views whose success is YAML or HTML (the schema, the docs)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(response, "exception", False) or request.method == "OPTIONS":
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    """The OpenAPI 3 schema (YAML, or JSON with `?format=json`)."""
+
+
+class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI over the schema, with locally served assets."""

@@ -18,7 +18,7 @@ from datasources.executor import safe_text
 logger = logging.getLogger(__name__)
 
 SAMPLE_DISTINCT_LIMIT = 20  # a text column with more distinct values than this gets no samples
-SAMPLES_KEPT = 5
+SAMPLES_KEPT = SAMPLE_DISTINCT_LIMIT  # every value of a low-cardinality column: offline mode filters on them
 SAMPLE_SCAN_ROWS = 50_000
 SAMPLE_MAX_CHARS = 80
 INTROSPECTION_TIMEOUT = 60.0

@@ -32,6 +32,24 @@ def datasource_get(*, user, pk) -> DataSource:
     return datasource
 
 
+def datasource_table_rows(*, datasource: DataSource):
+    """`(id, name, schema, description, row_estimate)` of each stored table of `datasource`, in order."""
+    return (
+        Table.objects.filter(datasource=datasource)
+        .order_by("position", "name")
+        .values_list("id", "name", "schema", "description", "row_estimate")
+    )
+
+
+def datasource_column_rows(*, datasource: DataSource):
+    """`(table_id, name, type, nullable, primary_key, references, description, samples)` of every column, in order."""
+    return (
+        Column.objects.filter(table__datasource=datasource)
+        .order_by("position", "id")
+        .values_list("table_id", "name", "type", "nullable", "primary_key", "references", "description", "samples")
+    )
+
+
 def datasource_tables(*, datasource: DataSource) -> list[Table]:
     """The stored schema of `datasource`: tables in order, each with its columns prefetched."""
     return list(

@@ -1,8 +1,10 @@
 """Input parsing and output shapes of the datasource API (no business logic here)."""
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from chatAPI.links import link
+from chatAPI.openapi import LinkSerializer
 from datasources.models import DataSource, Table
 
 
@@ -38,6 +40,7 @@ def datasource_links(request, datasource: DataSource) -> list[dict]:
     return links
 
 
+@extend_schema_serializer(component_name="Datasource")
 class DataSourceSerializer(serializers.ModelSerializer):
     """One datasource as the API shows it; never the password."""
 
@@ -81,6 +84,7 @@ class DataSourceSerializer(serializers.ModelSerializer):
         count = getattr(obj, "table_count", None)
         return count if count is not None else obj.tables.count()
 
+    @extend_schema_field(LinkSerializer(many=True))
     def get__links(self, obj) -> list[dict]:
         return datasource_links(self.context["request"], obj)
 

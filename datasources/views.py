@@ -2,16 +2,18 @@
 
 import logging
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from chatAPI.links import link
+from chatAPI.openapi import errors
 from chatAPI.throttles import DatasourceTestThrottle
 from datasources import selectors, services
 from datasources.errors import DatasourceError
+from datasources.openapi import ConnectionTestSchema, DatasourceSchemaSchema
 from datasources.serializers import (
     DataSourceSerializer,
     DataSourceUpdateSerializer,
@@ -21,21 +23,6 @@ from datasources.serializers import (
 )
 
 logger = logging.getLogger(__name__)
-
-SchemaResponse = inline_serializer(
-    "DatasourceSchema",
-    {"tables": drf_serializers.ListField(child=drf_serializers.DictField()), "_links": drf_serializers.ListField()},
-)
-TestResponse = inline_serializer(
-    "DatasourceTestResult",
-    {
-        "ok": drf_serializers.BooleanField(),
-        "server_version": drf_serializers.CharField(),
-        "latency_ms": drf_serializers.IntegerField(),
-        "warnings": drf_serializers.ListField(child=drf_serializers.CharField()),
-    },
-)
-
 
 CONNECTION_FIELDS = {"host", "port", "database", "username", "password", "sqlite_path"}
 
@@ -56,14 +43,23 @@ class DataSourceListView(GenericAPIView):
     def get_queryset(self):
         return selectors.datasource_list(user=self.request.user)
 
-    @extend_schema(operation_id="datasources_list", responses={200: DataSourceSerializer(many=True)})
+    @extend_schema(
+        operation_id="listDatasources",
+        summary="List the datasources you may ask (yours and the demo sets)",
+        responses={200: DataSourceSerializer(many=True)},
+    )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         data = DataSourceSerializer(page, many=True, context={"request": request}).data
         create = link(request, "create", "Register a datasource", "datasource-list", method="POST")
         return self.paginator.get_paginated_response(data, extra_links=[create])
 
-    @extend_schema(request=DataSourceWriteSerializer, responses={201: DataSourceSerializer})
+    @extend_schema(
+        operation_id="createDatasource",
+        summary="Register a datasource",
+        request=DataSourceWriteSerializer,
+        responses={201: DataSourceSerializer},
+    )
     def post(self, request):
         serializer = DataSourceWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -78,11 +74,17 @@ class DataSourceDetailView(GenericAPIView):
 
     serializer_class = DataSourceSerializer
 
+    @extend_schema(operation_id="getDatasource", summary="Read one datasource", responses={200: DataSourceSerializer})
     def get(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         return Response(DataSourceSerializer(datasource, context={"request": request}).data)
 
-    @extend_schema(request=DataSourceUpdateSerializer, responses={200: DataSourceSerializer})
+    @extend_schema(
+        operation_id="updateDatasource",
+        summary="Change a datasource of yours",
+        request=DataSourceUpdateSerializer,
+        responses={200: DataSourceSerializer, **errors(403)},
+    )
     def patch(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         serializer = DataSourceUpdateSerializer(data=request.data)
@@ -94,31 +96,42 @@ class DataSourceDetailView(GenericAPIView):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         return Response(DataSourceSerializer(datasource, context={"request": request}).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="deleteDatasource",
+        summary="Delete a datasource of yours and its conversations",
+        responses={204: None, **errors(403)},
+    )
     def delete(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         services.datasource_delete(datasource=datasource, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DataSourceTestView(GenericAPIView):
+class DataSourceTestView(APIView):
     """POST: connect through the guarded path and report version, latency and write warnings."""
 
     throttle_classes = [DatasourceTestThrottle]
-    serializer_class = None
 
-    @extend_schema(request=None, responses={200: TestResponse, 400: OpenApiResponse(description="connection_failed")})
+    @extend_schema(
+        operation_id="testDatasource",
+        summary="Test the connection to a datasource",
+        request=None,
+        responses={200: ConnectionTestSchema, **errors(400)},
+    )
     def post(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         return Response(services.datasource_test(datasource=datasource, user=request.user))
 
 
-class DataSourceIntrospectView(GenericAPIView):
+class DataSourceIntrospectView(APIView):
     """POST: re-read the schema (owners; staff also for demo sets) and return it."""
 
-    serializer_class = None
-
-    @extend_schema(request=None, responses={200: SchemaResponse})
+    @extend_schema(
+        operation_id="introspectDatasource",
+        summary="Re-read a datasource's tables and columns",
+        request=None,
+        responses={200: DatasourceSchemaSchema, **errors(400, 403, 502)},
+    )
     def post(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         datasource = services.datasource_introspect_for(datasource=datasource, user=request.user)
@@ -126,18 +139,25 @@ class DataSourceIntrospectView(GenericAPIView):
         return Response(schema_payload(request, datasource, tables))
 
 
-class DataSourceSchemaView(GenericAPIView):
+class DataSourceSchemaView(APIView):
     """GET the stored schema; PATCH table and column descriptions (kept across re-introspection)."""
 
-    serializer_class = None
-
-    @extend_schema(responses={200: SchemaResponse})
+    @extend_schema(
+        operation_id="getDatasourceSchema",
+        summary="Read a datasource's tables and columns",
+        responses={200: DatasourceSchemaSchema},
+    )
     def get(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         tables = selectors.datasource_tables(datasource=datasource)
         return Response(schema_payload(request, datasource, tables))
 
-    @extend_schema(request=SchemaUpdateSerializer, responses={200: SchemaResponse})
+    @extend_schema(
+        operation_id="describeDatasourceSchema",
+        summary="Edit table and column descriptions",
+        request=SchemaUpdateSerializer,
+        responses={200: DatasourceSchemaSchema, **errors(403)},
+    )
     def patch(self, request, pk):
         datasource = selectors.datasource_get(user=request.user, pk=pk)
         serializer = SchemaUpdateSerializer(data=request.data)

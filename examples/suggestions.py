@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from chat import prompts
 from chat.errors import LLMError
-from chat.llm import LLMRequest
-from chat.offline import OfflineClient
-from chat.offline_question import is_korean
+from chat.language import is_korean
+from chat.llm import OfflineClient, SQLRequest
 from chat.replies import parse_sql
 from chat.schema_context import ColumnInfo, TableInfo, load_schema
 from datasources import sql_guard
@@ -73,7 +72,7 @@ def _schema_questions(table: TableInfo, lang: str) -> list[str]:
 
 def _answerable(question: str, tables: list[TableInfo], engine: str) -> bool:
     """Whether offline mode turns `question` into SQL the guard accepts."""
-    request = LLMRequest(stage=prompts.STAGE_SQL, messages=[], question=question, engine=engine, tables=tables)
+    request = SQLRequest(stage=prompts.STAGE_SQL, messages=[], question=question, engine=engine, tables=tables)
     try:
         sql = parse_sql(OfflineClient().complete(request).text)
         sql_guard.check(sql, engine)

@@ -12,6 +12,9 @@ its own var dir and an in-process fake LLM, then measures, in one run:
   and a login measured during that wave;
 - time and peak memory of a capped query over a 1,000,000-row SQLite table
   through `datasources.executor.execute`;
+- the same stack as two API nodes behind nginx (`make serve NODES=2`, on the
+  same database, with a Redis cache): list throughput with twice the clients,
+  its ratio to one node's, and the same wave of asks across both nodes;
 - verified examples: retrieval cost per ask with 2,000 examples on the datasource,
   and the ask overhead with them (scripts/bench_examples.py).
 
@@ -46,8 +49,8 @@ from tests.deploy.stack import Stack, make_stack  # noqa: E402
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
-SECTIONS = ("list", "queries", "asks", "million", "examples")
-UWSGI_PIDFILE = Path("/nonexistent")  # set once the stack runs
+SECTIONS = ("list", "queries", "asks", "million", "nodes", "examples")
+UWSGI_PIDFILES: list[Path] = []  # the uWSGI masters of the stack being measured, set once it runs
 
 
 # --- the fake LLM, in its own process so it never competes with the load generator for a GIL ---------
@@ -112,10 +115,10 @@ class FakeLLMProcess:
 # --- measuring ---------------------------------------------------------------------------
 
 
-def process_cpu_seconds(master_pid_file: Path) -> float:
-    """CPU time (user + system) of a master process and its direct children, from /proc."""
+def process_cpu_seconds(master_pid_files: list[Path]) -> float:
+    """CPU time (user + system) of master processes and their direct children, from /proc."""
     try:
-        master = int(master_pid_file.read_text().strip())
+        masters = {int(path.read_text().strip()) for path in master_pid_files}
     except (OSError, ValueError):
         return float("nan")
     tick = os.sysconf("SC_CLK_TCK")
@@ -128,7 +131,7 @@ def process_cpu_seconds(master_pid_file: Path) -> float:
         except OSError:
             continue
         pid, ppid = int(entry.name), int(fields[1])
-        if pid == master or ppid == master:
+        if pid in masters or ppid in masters:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -377,7 +380,7 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
     threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
     for thread in threads:
         thread.start()
-    cpu_before = process_cpu_seconds(UWSGI_PIDFILE)
+    cpu_before = process_cpu_seconds(UWSGI_PIDFILES)
     barrier.wait()
     start = time.perf_counter()
     time.sleep(latency / 3)
@@ -387,7 +390,7 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
     for thread in threads:
         thread.join()
     actual = time.perf_counter() - start
-    cpu = process_cpu_seconds(UWSGI_PIDFILE) - cpu_before
+    cpu = process_cpu_seconds(UWSGI_PIDFILES) - cpu_before
     return {
         "actual_s": round(actual, 3),
         # uWSGI's CPU time for the whole wave (32 asks and the login), against 2 cores x actual_s.
@@ -498,6 +501,7 @@ def print_table(report: dict) -> None:
         rows.extend(query_rows(report))
     rows.extend(ask_rows(report))
     rows.extend(million_rows_table(report))
+    rows.extend(two_node_rows(report))
     rows.extend(examples_rows(report, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()
@@ -642,6 +646,74 @@ def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+# --- two nodes ------------------------------------------------------------------------------------------
+
+
+def two_node_stack(one: Stack, llm: FakeLLMProcess) -> Stack:
+    """A second stack with two uWSGI nodes on the first one's database, keys and files (the first is stopped)."""
+    two = make_stack(llm_base_url=llm.base_url, nodes=2, extra_env={"JWT_ACCESS_MINUTES": "120"})
+    shared = ("DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "STATIC_ROOT", "DATASOURCE_SQLITE_DIR")
+    two.env.update({key: one.env[key] for key in shared})
+    return two
+
+
+def two_node_figures(
+    two: Stack, report: dict, token: str, args, llm: FakeLLMProcess, wave_users: tuple | None, ds_id: int
+) -> dict:
+    """List throughput with twice the clients, and the same slow-LLM wave, through nginx to two nodes."""
+    figures: dict = {"nodes": 2, "cache": "redis (started by serve.py)"}
+    urls = {
+        "auth_user": f"{two.api}/api/auth/user/",
+        "history_list": f"{two.api}/api/conversations/?per-page=20",
+    }
+    runs: dict[str, list] = {name: [] for name in urls}
+    for _ in range(2):
+        for name, url in urls.items():
+            runs[name].append(load(url, token, requests_total=args.requests, concurrency=args.concurrency * 2))
+    for name, measured in runs.items():
+        figures[name] = max(measured, key=lambda r: r["rps"])
+    if "history_list" in report:
+        figures["history_list_vs_one_node"] = round(figures["history_list"]["rps"] / report["history_list"]["rps"], 2)
+    if wave_users:
+        ask_token, login = wave_users
+        print(f"bench: {args.wave} concurrent asks against a 1 s LLM, across both nodes ...", flush=True)
+        figures["slow_wave"] = slow_wave(two.api, ask_token, login, ds_id, llm, n=args.wave)
+    return figures
+
+
+def two_node_rows(report: dict) -> list[tuple[str, str, str, str]]:
+    """Table rows for the two-node figures."""
+    two = report.get("two_nodes")
+    if not two:
+        return []
+    rows = []
+    lst = two["history_list"]
+    ratio = two.get("history_list_vs_one_node")
+    rows.append(
+        (
+            "Two nodes: GET /api/conversations/",
+            f"{lst['rps']} req/s",
+            f"p50 {lst['p50_ms']} / p99 {lst['p99_ms']} ms, {ratio}x one node",
+            "",
+        )
+    )
+    base = two["auth_user"]
+    latency = f"p50 {base['p50_ms']} / p99 {base['p99_ms']} ms"
+    rows.append(("  GET /api/auth/user/", f"{base['rps']} req/s", latency, ""))
+    wave = two.get("slow_wave")
+    if wave:
+        rows.append(
+            (
+                f"  {wave['asks']} asks at once, 1 s LLM",
+                f"{wave['actual_s']} s",
+                f"efficiency {wave['efficiency']}, login {wave['login_during_wave_ms']} ms, "
+                f"{wave.get('uwsgi_cpu_ms_per_ask')} ms CPU per ask",
+                "",
+            )
+        )
+    return rows
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 
@@ -670,10 +742,10 @@ def main() -> int:
     stack.env["DATASOURCE_SQLITE_DIR"] = str(stack.var_dir / "datasources")
     print(f"bench: starting the stack (nginx :{stack.api_port}, uWSGI :{stack.uwsgi_port}) ...", flush=True)
     report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    cleanup: list = []
     try:
         stack.start()
-        global UWSGI_PIDFILE
-        UWSGI_PIDFILE = stack.var_dir / "serve" / "uwsgi.pid"
+        UWSGI_PIDFILES[:] = [stack.var_dir / "serve" / "uwsgi.pid"]
         django_setup(stack.env)
         from django.conf import settings
 
@@ -752,9 +824,11 @@ def main() -> int:
                 },
             )
 
+        wave_users = None
         if "asks" in sections and seeded:
             asker, ask_token = bench_user("bench-asks@example.com")
             login_user, _ = bench_user("bench-login@example.com")
+            wave_users = (ask_token, (login_user.email, "correct-horse-battery-9"))
             print(f"bench: {args.asks} asks with a zero-latency LLM ...", flush=True)
             report["ask_overhead"] = ask_overhead(api, ask_token, datasource.id, llm, asks=args.asks)
             report["idle_login_ms"] = idle_login_ms(api, login_user.email, "correct-horse-battery-9")
@@ -784,7 +858,17 @@ def main() -> int:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)
             os.environ.update({k: stack.env[k] for k in ("DATASOURCE_SQLITE_DIR",)})
             report["million_rows"] = million_rows(stack.env["DATASOURCE_SQLITE_DIR"])
+        if "nodes" in sections:
+            print("bench: the same stack as two API nodes behind nginx ...", flush=True)
+            stack.stop()
+            two = two_node_stack(stack, llm)
+            cleanup.append(two.close)
+            two.start(seed=False)
+            UWSGI_PIDFILES[:] = [two.var_dir / "serve" / "uwsgi.pid", two.var_dir / "serve" / "uwsgi-2.pid"]
+            report["two_nodes"] = two_node_figures(two, report, token, args, llm, wave_users, datasource.id)
     finally:
+        for close in reversed(cleanup):
+            close()
         stack.close()
         llm.stop()
 

@@ -1,13 +1,62 @@
-"""Serve the API (Django's dev server) and the static site side by side until Ctrl-C."""
+"""Serve the API (Django's dev server) and the static site side by side until Ctrl-C.
+
+The site's config.js is served with the API's address on `--api-port`, and the
+site's origin on `--web-port` is added to the API's CORS_ALLOWED_ORIGINS, so any
+pair of ports works without editing a file.
+"""
 
 import argparse
+import functools
 import os
 import signal
 import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from site_config import config_js, local_api_base, local_site_origins  # noqa: E402
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """frontend/ as it is, except config.js, which names this run's API."""
+
+    config_body = b""
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        if self.path.split("?", 1)[0] == "/config.js":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript; charset=utf-8")
+            self.send_header("Content-Length", str(len(self.config_body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.wfile.write(self.config_body)
+            return
+        super().do_GET()
+
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        pass
+
+
+def serve_site(port: int, api_port: int) -> ThreadingHTTPServer:
+    """Start the static site on loopback in a background thread."""
+    handler = functools.partial(SiteHandler, directory=str(ROOT / "frontend"))
+    SiteHandler.config_body = config_js(local_api_base(api_port)).encode()
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, name="site", daemon=True).start()
+    return server
+
+
+def api_environment(web_port: int) -> dict[str, str]:
+    """This environment, with the site's origins added to the configured CORS origins."""
+    from django.conf import settings
+
+    origins = list(settings.CORS_ALLOWED_ORIGINS)
+    origins += [origin for origin in local_site_origins(web_port) if origin not in origins]
+    return {**os.environ, "CORS_ALLOWED_ORIGINS": ",".join(origins)}
 
 
 def main() -> int:
@@ -24,22 +73,15 @@ def main() -> int:
     from chatAPI.views import llm_description
 
     llm = llm_description()
+    try:
+        web = serve_site(args.web_port, args.api_port)
+    except OSError as error:
+        print(f"run: cannot serve the site on 127.0.0.1:{args.web_port} ({error.strerror}); try WEB_PORT=...")
+        return 1
     api = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.api_port}", "--noreload"], cwd=ROOT
-    )
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            str(args.web_port),
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-            str(ROOT / "frontend"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.api_port}", "--noreload"],
+        cwd=ROOT,
+        env=api_environment(args.web_port),
     )
     print(f"\n  chatAPI API   http://127.0.0.1:{args.api_port}/api/  (docs: /api/docs/)")
     print(f"  chatAPI site  http://127.0.0.1:{args.web_port}/")
@@ -49,22 +91,17 @@ def main() -> int:
         print(f"  LLM mode      openai, model {llm['model']}")
     print("  Ctrl-C stops both.\n", flush=True)
     try:
-        while api.poll() is None and web.poll() is None:
-            try:
-                api.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
+        api.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        for proc in (api, web):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        for proc in (api, web):
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        web.shutdown()
+        if api.poll() is None:
+            api.send_signal(signal.SIGINT)
+        try:
+            api.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            api.kill()
     return 0
 
 

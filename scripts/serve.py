@@ -4,15 +4,25 @@
 for any other way of running chatAPI; on top of that:
 
   API_PORT, WEB_PORT      nginx's loopback ports for the API and the site (8000, 8080)
-  CHATAPI_UWSGI_SOCKET    where uWSGI listens for nginx (127.0.0.1:8001)
+  NODES                   API nodes behind nginx's upstream (1); each is its own
+                          uWSGI instance on the next port (8001, 8002, ...), all
+                          on the same app database and cache, and one that exits
+                          is started again, as systemd would on its machine
+  CHATAPI_UWSGI_SOCKET    where the first node's uWSGI listens for nginx (127.0.0.1:8001)
   CHATAPI_VAR_DIR         state for this stack: app database, static files,
                           secrets, rendered configs and logs (var/)
+
+With several nodes and no CACHE_URL, a throwaway redis-server on a free
+loopback port is their shared cache (the database cache when redis-server is
+not installed).
 
 DEBUG is always false here. SECRET_KEY and FIELD_ENCRYPTION_KEY, when neither
 the environment nor `.env` sets them, are generated once into
 `$CHATAPI_VAR_DIR/secrets.env` and reused. Before serving: collectstatic,
 migrate and seed_demo. The nginx files are copied into `$CHATAPI_VAR_DIR/serve/`
-with their placeholders filled in and nothing else changed.
+with their placeholders filled in and nothing else changed; the site is served
+from `$CHATAPI_VAR_DIR/serve/site/` (frontend/ linked file by file, with a
+config.js naming this stack's API port).
 """
 
 import argparse
@@ -33,10 +43,16 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from site_config import config_js, local_api_base, local_site_origins  # noqa: E402
+
 UWSGI_INI = ROOT / ".config" / "uwsgi" / "chatAPI.ini"
 NGINX_DIR = ROOT / "nginx"
 PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*__")
 STARTUP_TIMEOUT = 60.0
+# Seconds before a node that exited (of several) is started again.
+NODE_RESTART_DELAY = float(os.environ.get("CHATAPI_NODE_RESTART_DELAY") or 2)
 
 
 class ServeError(Exception):
@@ -48,6 +64,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT") or 8000))
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT") or 8080))
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=int(os.environ.get("NODES") or 1),
+        help="API nodes (uWSGI instances, as separate machines would run) behind nginx's upstream (NODES, 1)",
+    )
     parser.add_argument("--skip-seed", action="store_true", help="do not run seed_demo (the demo data sets)")
     return parser.parse_args()
 
@@ -110,7 +132,7 @@ def stack_environment(args: argparse.Namespace, var_dir: Path, serve_dir: Path) 
     env.setdefault("STATIC_ROOT", str(var_dir / "static"))
     env.setdefault("DATABASE_URL", f"sqlite:///{var_dir / 'chatapi.sqlite3'}")
     env.setdefault("DATASOURCE_SQLITE_DIR", str(var_dir / "datasources"))
-    env.setdefault("CORS_ALLOWED_ORIGINS", f"http://127.0.0.1:{args.web_port},http://localhost:{args.web_port}")
+    env.setdefault("CORS_ALLOWED_ORIGINS", ",".join(local_site_origins(args.web_port)))
     env.setdefault("CHATAPI_UWSGI_SOCKET", "127.0.0.1:8001")
     env["CHATAPI_UWSGI_PIDFILE"] = str(serve_dir / "uwsgi.pid")
     if sys.prefix != sys.base_prefix:
@@ -176,22 +198,31 @@ def render(source: Path, target: Path, values: dict[str, str]) -> None:
     target.write_text(text)
 
 
-def render_nginx(args: argparse.Namespace, env: dict[str, str], serve_dir: Path, nginx: str) -> Path:
-    """Write var/serve/nginx.conf, chatAPI.conf and snippets/ with the local paths and ports."""
+def node_sockets(first: str, nodes: int) -> list[str]:
+    """uWSGI sockets of `nodes` API nodes: the first as configured, the others on the next ports (or paths)."""
+    host, _, port = first.rpartition(":")
+    if host and port.isdigit():
+        return [f"{host}:{int(port) + i}" for i in range(nodes)]
+    stem, dot, suffix = first.rpartition(".")
+    return [first] + [f"{stem}-{i + 1}.{suffix}" if dot else f"{first}-{i + 1}" for i in range(1, nodes)]
+
+
+def render_nginx(
+    args: argparse.Namespace, env: dict[str, str], serve_dir: Path, nginx: str, sockets: list[str]
+) -> Path:
+    """Write var/serve/nginx.conf, chatAPI.conf and snippets/ with the local paths, ports and nodes."""
     for sub in ("logs", "tmp/client_body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (serve_dir / sub).mkdir(parents=True, exist_ok=True)
-    uwsgi_socket = env["CHATAPI_UWSGI_SOCKET"]
-    if uwsgi_socket.startswith("/"):
-        uwsgi_socket = f"unix:{uwsgi_socket}"
+    servers = " ".join(f"server {'unix:' + sock if sock.startswith('/') else sock};" for sock in sockets)
     site_origins = [origin.strip() for origin in env["CORS_ALLOWED_ORIGINS"].split(",") if origin.strip()]
     values = {
         "__API_LISTEN__": f"127.0.0.1:{args.api_port}",
         "__WEB_LISTEN__": f"127.0.0.1:{args.web_port}",
         "__API_ORIGIN__": f"http://127.0.0.1:{args.api_port} http://localhost:{args.api_port}",
         "__SITE_ORIGINS__": " ".join(f'"{origin}" $http_origin;' for origin in site_origins),
-        "__UWSGI_SOCKET__": uwsgi_socket,
+        "__UWSGI_SERVERS__": servers,
         "__STATIC_ROOT__": str(Path(env["STATIC_ROOT"]).resolve()),
-        "__FRONTEND_ROOT__": str(ROOT / "frontend"),
+        "__FRONTEND_ROOT__": str(site_directory(args, serve_dir)),
         "__SERVE_DIR__": str(serve_dir),
         "__USER_DIRECTIVE__": user_directive(serve_dir),
     }
@@ -201,6 +232,19 @@ def render_nginx(args: argparse.Namespace, env: dict[str, str], serve_dir: Path,
     render(NGINX_DIR / "serve.conf", serve_dir / "nginx.conf", values)
     shutil.copyfile(nginx_conf_dir(nginx) / "mime.types", serve_dir / "mime.types")
     return serve_dir / "nginx.conf"
+
+
+def site_directory(args: argparse.Namespace, serve_dir: Path) -> Path:
+    """var/serve/site: frontend/ linked file by file, with a config.js that names this stack's API."""
+    site = serve_dir / "site"
+    if site.exists():
+        shutil.rmtree(site)
+    site.mkdir(parents=True)
+    for entry in sorted((ROOT / "frontend").iterdir()):
+        if entry.name != "config.js" and not entry.name.startswith("."):
+            (site / entry.name).symlink_to(entry)
+    (site / "config.js").write_text(config_js(local_api_base(args.api_port)), encoding="utf-8")
+    return site
 
 
 def check_port_free(port: int, what: str) -> None:
@@ -257,16 +301,6 @@ def stop(proc: subprocess.Popen, sig: int, timeout: float) -> None:
         proc.wait()
 
 
-def configured_api_url() -> str:
-    """The API base URL frontend/config.js gives the site (the one line a deployer edits)."""
-    try:
-        text = (ROOT / "frontend" / "config.js").read_text()
-    except OSError:
-        return ""
-    match = re.search(r"apiBaseUrl\s*:\s*[\"']([^\"']+)[\"']", text)
-    return match.group(1) if match else ""
-
-
 def llm_line(env: dict[str, str]) -> str:
     """The LLM mode line for the banner, read with the stack's own settings."""
     out = subprocess.run(
@@ -287,8 +321,35 @@ def llm_line(env: dict[str, str]) -> str:
     return "offline (set OPENAI_API_KEY or OPENAI_BASE_URL for a real model)"
 
 
+def node_environment(env: dict[str, str], serve_dir: Path, index: int, sock: str) -> dict[str, str]:
+    """One node's environment: its socket and pid file (the first keeps uwsgi.pid)."""
+    pidfile = serve_dir / ("uwsgi.pid" if index == 0 else f"uwsgi-{index + 1}.pid")
+    return {**env, "CHATAPI_UWSGI_SOCKET": sock, "CHATAPI_UWSGI_PIDFILE": str(pidfile)}
+
+
+def shared_cache(env: dict[str, str], serve_dir: Path) -> subprocess.Popen | None:
+    """With several nodes and no CACHE_URL: a throwaway redis-server as their shared cache."""
+    if env.get("CACHE_URL"):
+        return None
+    try:
+        server = find_binary("redis-server", Path("/usr/bin/redis-server"))
+    except ServeError:
+        print("serve: redis-server is not installed; the nodes share the database cache.", flush=True)
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redis_dir = serve_dir / "redis"
+    redis_dir.mkdir(exist_ok=True)
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(redis_dir), "--save", ""]
+    command += ["--appendonly", "no", "--logfile", str(serve_dir / "logs" / "redis.log")]
+    proc = start(command, env)
+    env["CACHE_URL"] = f"redis://127.0.0.1:{port}/0"
+    return proc
+
+
 def main() -> int:
-    """Prepare, start both servers, wait for Ctrl-C (or a server's exit), stop both."""
+    """Prepare, start nginx and the API nodes, wait for Ctrl-C (or nginx's exit), stop them all."""
     args = parse_args()
     read_dotenv()
     var_dir = Path(os.environ.get("CHATAPI_VAR_DIR") or ROOT / "var").resolve()
@@ -300,9 +361,13 @@ def main() -> int:
     nginx = find_binary("nginx", Path("/usr/sbin/nginx"))
     check_port_free(args.api_port, "API_PORT")
     check_port_free(args.web_port, "WEB_PORT")
-    host, _, port = env["CHATAPI_UWSGI_SOCKET"].rpartition(":")
-    if host and port.isdigit():
-        check_port_free(int(port), "CHATAPI_UWSGI_SOCKET")
+    if args.nodes < 1:
+        raise ServeError("NODES must be 1 or more.")
+    sockets = node_sockets(env["CHATAPI_UWSGI_SOCKET"], args.nodes)
+    for index, sock in enumerate(sockets):
+        host, _, port = sock.rpartition(":")
+        if host and port.isdigit():
+            check_port_free(int(port), "CHATAPI_UWSGI_SOCKET" if index == 0 else f"node {index + 1}'s uWSGI socket")
 
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "migrate", "--noinput", "--verbosity", "0")
@@ -312,7 +377,7 @@ def main() -> int:
         else:
             print("serve: no seed_demo command yet; starting without demo data.", flush=True)
 
-    conf = render_nginx(args, env, serve_dir, nginx)
+    conf = render_nginx(args, env, serve_dir, nginx, sockets)
     nginx_cmd = [nginx, "-p", str(serve_dir), "-c", str(conf), "-e", "stderr"]
     test = subprocess.run([*nginx_cmd, "-t", "-q"], env=env)
     if test.returncode != 0:
@@ -327,33 +392,61 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, request_stop)
 
-    uwsgi_proc = start([uwsgi, "--ini", str(UWSGI_INI)], env)
+    helpers = []
+    if args.nodes > 1:
+        redis_proc = shared_cache(env, serve_dir)
+        helpers += [redis_proc] if redis_proc else []
+    node_envs = [node_environment(env, serve_dir, i, sock) for i, sock in enumerate(sockets)]
+    nodes = [start([uwsgi, "--ini", str(UWSGI_INI)], node_env) for node_env in node_envs]
     nginx_proc = start(nginx_cmd, env)
-    procs = [uwsgi_proc, nginx_proc]
+    restart_at: dict[int, float] = {}
     try:
-        if not wait_healthy(f"http://127.0.0.1:{args.api_port}/api/health/", procs, lambda: stopping):
+        if not wait_healthy(
+            f"http://127.0.0.1:{args.api_port}/api/health/", [*nodes, nginx_proc, *helpers], lambda: stopping
+        ):
             return 0
-        print(f"\n  chatAPI API   http://127.0.0.1:{args.api_port}/api/  (docs: /api/docs/)  nginx -> uWSGI")
+        behind = "uWSGI" if args.nodes == 1 else f"{args.nodes} uWSGI nodes ({', '.join(sockets)})"
+        print(f"\n  chatAPI API   http://127.0.0.1:{args.api_port}/api/  (docs: /api/docs/)  nginx -> {behind}")
         print(f"  chatAPI site  http://127.0.0.1:{args.web_port}/")
         print(f"  LLM mode      {llm_line(env)}")
+        if args.nodes > 1:
+            print(f"  shared        app database and cache {env.get('CACHE_URL') or '(database cache)'}")
         print(f"  logs          uWSGI here; nginx access log {serve_dir / 'logs' / 'access.log'}")
-        site_api = configured_api_url()
-        if site_api and site_api.rstrip("/") not in (
-            f"http://127.0.0.1:{args.api_port}/api",
-            f"http://localhost:{args.api_port}/api",
-        ):
-            print(f"  note          frontend/config.js points the site at {site_api}, not this API")
-        print("  Ctrl-C stops both.\n", flush=True)
+        print("  Ctrl-C stops both.\n" if args.nodes == 1 else "  Ctrl-C stops them all.\n", flush=True)
         while not stopping:
-            if any(proc.poll() is not None for proc in procs):
-                print("serve: a server exited; stopping the other.", file=sys.stderr, flush=True)
+            if nginx_proc.poll() is not None or any(proc.poll() is not None for proc in helpers):
+                print("serve: a server exited; stopping the others.", file=sys.stderr, flush=True)
                 return 1
+            for index, proc in enumerate(nodes):
+                if proc.poll() is None:
+                    continue
+                if args.nodes == 1:
+                    print("serve: a server exited; stopping the other.", file=sys.stderr, flush=True)
+                    return 1
+                # One node of several went down: start it again, as its machine's service manager would.
+                if index not in restart_at:
+                    restart_at[index] = time.monotonic() + NODE_RESTART_DELAY
+                    print(
+                        f"serve: node {index + 1} exited ({proc.returncode}); starting it again in "
+                        f"{NODE_RESTART_DELAY:.0f} s.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                elif time.monotonic() >= restart_at[index]:
+                    del restart_at[index]
+                    nodes[index] = start([uwsgi, "--ini", str(UWSGI_INI)], node_envs[index])
             time.sleep(0.2)
         return 0
     finally:
-        # nginx first (no new requests), gracefully, then uWSGI.
+        # nginx first (no new requests), gracefully, then the nodes, then the cache.
         stop(nginx_proc, signal.SIGQUIT, 5)
-        stop(uwsgi_proc, signal.SIGTERM, 15)
+        for proc in nodes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in nodes:
+            stop(proc, signal.SIGTERM, 15)
+        for proc in helpers:
+            stop(proc, signal.SIGTERM, 5)
         print("serve: stopped.", flush=True)
 
 

@@ -106,6 +106,15 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of a Redis server the tests may write to and flush."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("TEST_REDIS_URL is not set (run through `make test` or scripts/with-redis.sh)")
+    return url
+
+
+@pytest.fixture(scope="session")
 def mysql_url() -> str:
     """URL of a MySQL/MariaDB server where tests may create databases and users (every privilege)."""
     url = os.environ.get("TEST_MYSQL_URL")

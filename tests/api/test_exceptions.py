@@ -26,7 +26,7 @@ class TestNestedValidationErrors:
         assert response.status_code == 400
         body = response.json()
         assert body["detail"] == "tables[1].columns[1].description: This field is required."
-        assert body["code"] == "invalid"
+        assert body["code"] == "required"
         # `errors` keeps DRF's own structure: the invalid items keyed by their index.
         assert body["errors"] == {"tables": {"1": {"columns": {"1": {"description": ["This field is required."]}}}}}
 
@@ -39,7 +39,7 @@ class TestNestedValidationErrors:
         body = api_client.post("/api/auth/login/", {"email": "ann@example.com"}, format="json").json()
         assert body == {
             "detail": "password: This field is required.",
-            "code": "invalid",
+            "code": "required",
             "errors": {"password": ["This field is required."]},
         }
 

@@ -45,11 +45,7 @@ def docs_and_admin(page, api: str, web: str) -> dict:
 
 def join_and_ask(page, api: str, web: str) -> dict:
     """Join on the site, pick the ecommerce demo, ask, and read the streamed answer."""
-    config_js = f'window.CHATAPI_CONFIG = {{ apiBaseUrl: "{api}/api" }};\n'
-    # What a deployer does to frontend/config.js; every other byte comes from nginx.
-    page.route(
-        f"{web}/config.js", lambda route: route.fulfill(status=200, content_type="text/javascript", body=config_js)
-    )
+    # Every byte comes from nginx: `make serve` gives the site a config.js naming its own API port.
     page.goto(f"{web}/join.html")
     page.get_by_label("Email").fill(f"browser-{time.time_ns()}@example.com")
     page.get_by_label("Nickname").fill("브라우저")

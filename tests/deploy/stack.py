@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +27,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive loopback ports nothing listens on right now."""
+    for _ in range(100):
+        first = free_port()
+        if first + count <= 65535 and not any(port_open(first + i) for i in range(1, count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free loopback ports")
 
 
 def port_open(port: int) -> bool:
@@ -98,7 +108,7 @@ class Stack:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve.py exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
-            if "Ctrl-C stops both" in self.log():
+            if "Ctrl-C stops" in self.log():
                 return self
             time.sleep(0.25)
         self.stop()
@@ -111,6 +121,36 @@ class Stack:
             path = self.var_dir / name
             if path.exists() and path.read_text().strip().isdigit():
                 found.append(int(path.read_text().strip()))
+        return found
+
+    @property
+    def nodes(self) -> int:
+        """How many uWSGI nodes serve the API behind nginx."""
+        return int(self.env.get("NODES") or 1)
+
+    def node_address(self, index: int) -> str:
+        """The uWSGI address of node `index` (0-based), as nginx's access log names it."""
+        return f"127.0.0.1:{self.uwsgi_port + index}"
+
+    def node_pid(self, index: int) -> int:
+        """The pid of node `index`'s uWSGI master (its process group: the master and its workers)."""
+        name = "uwsgi.pid" if index == 0 else f"uwsgi-{index + 1}.pid"
+        return int((self.var_dir / "serve" / name).read_text().strip())
+
+    def signal_node(self, index: int, sig: int) -> None:
+        """Send `sig` to every process of node `index` (SIGSTOP freezes it, SIGKILL is a machine going down)."""
+        os.killpg(self.node_pid(index), sig)
+
+    def upstreams(self, marker: str) -> list[tuple[list[str], str]]:
+        """For each nginx access-log line containing `marker`: the nodes tried, in order, and the status."""
+        path = self.var_dir / "serve" / "logs" / "access.log"
+        found = []
+        for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+            if marker not in line:
+                continue
+            match = re.search(r'" (\d{3}) .* upstream=(.*?) upstream_status=', line)
+            if match:
+                found.append(([addr.strip() for addr in match.group(2).split(",")], match.group(1)))
         return found
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30.0) -> int | None:
@@ -135,16 +175,17 @@ class Stack:
             shutil.rmtree(self.var_dir, ignore_errors=True)
 
 
-def make_stack(*, llm_base_url: str | None, extra_env: dict[str, str] | None = None) -> Stack:
+def make_stack(*, llm_base_url: str | None, extra_env: dict[str, str] | None = None, nodes: int = 1) -> Stack:
     """A stack on free loopback ports with its own var dir, throttles opened wide for load.
 
     The app database follows the environment, as `make serve` does: a fresh
     PostgreSQL database when DATABASE_URL points at PostgreSQL (CI), else SQLite
-    in the stack's var dir.
+    in the stack's var dir. With `nodes` > 1, that many uWSGI nodes sit behind
+    nginx on consecutive ports, sharing the database and the cache.
     """
     var_dir = Path(tempfile.mkdtemp(prefix="chatapi-stack-"))
     var_dir.chmod(0o755)
-    api_port, web_port, uwsgi_port = free_port(), free_port(), free_port()
+    api_port, web_port, uwsgi_port = free_port(), free_port(), free_ports(nodes)
     env = dict(os.environ)
     for key in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "STATIC_ROOT", "DATASOURCE_SQLITE_DIR", "CORS_ALLOWED_ORIGINS"):
         env.pop(key, None)
@@ -154,6 +195,7 @@ def make_stack(*, llm_base_url: str | None, extra_env: dict[str, str] | None = N
             "API_PORT": str(api_port),
             "WEB_PORT": str(web_port),
             "CHATAPI_UWSGI_SOCKET": f"127.0.0.1:{uwsgi_port}",
+            "NODES": str(nodes),
             "THROTTLE_AUTH": "100000/min",
             "THROTTLE_ASK": "100000/min",
             "THROTTLE_DATASOURCE_TEST": "100000/min",

@@ -274,6 +274,19 @@ def test_static_site_has_a_strict_csp_and_security_headers(stack):
     assert_security_headers(missing, "default-src 'self'")
 
 
+def test_the_site_calls_the_api_on_the_port_serve_was_given(stack):
+    """Free ports, not 8000/8080: config.js names this API and the API allows this site, no file edited."""
+    config = requests.get(f"{stack.web}/config.js", timeout=10)
+    assert re.search(rf'apiBaseUrl:\s*"{re.escape(stack.api)}/api"', config.text), config.text
+    assert (ROOT / "frontend" / "config.js").read_text() != config.text
+    preflight = requests.options(
+        f"{stack.api}/api/auth/login/",
+        headers={"Origin": stack.web, "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert preflight.headers.get("Access-Control-Allow-Origin") == stack.web
+
+
 def test_static_site_serves_modules_compressed_and_revalidated(stack):
     script = requests.get(f"{stack.web}/config.js", headers={"Accept-Encoding": "gzip"}, timeout=10)
     assert script.status_code == 200

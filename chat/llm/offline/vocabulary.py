@@ -12,6 +12,8 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD = re.compile(r"[a-z0-9]+|[\uac00-\ud7a3]+")
 # A name as typed, underscores kept: "order_items" is one table, not "order" and "items".
 NAME_TOKEN = re.compile(r"[a-z0-9_]+|[\uac00-\ud7a3]+")
+# Endings of a Korean question's last word: "개인가요" is the counter 개, "몇 명입니까" the counter 명.
+KO_ENDINGS = ("인가요", "입니까", "이에요", "입니다", "인지", "인가", "이야", "예요", "이다", "야", "요")
 KO_PARTICLES = (
     "에서는",
     "으로는",
@@ -57,7 +59,7 @@ GLOSSARY = [
     {"order", "purchase", "주문", "구매"},
     {"category", "type", "kind", "카테고리", "분류", "종류", "유형"},
     {"employee", "staff", "worker", "직원", "사원", "임직원"},
-    {"department", "dept", "team", "부서", "팀"},
+    {"department", "dept", "team", "부서", "팀", "학과"},
     {"salary", "pay", "wage", "급여", "연봉", "월급", "봉급"},
     {"student", "학생"},
     {"course", "class", "subject", "강의", "과목", "수업", "강좌"},
@@ -89,10 +91,105 @@ GLOSSARY = [
     {"newest", "latest", "recent", "최근", "최신"},
     {"book", "책", "도서"},
     {"genre", "장르"},
-    # "the 3 longest books" ranks by the page count or length the schema has.
-    {"pages", "page", "length", "long", "longest", "longer", "short", "shortest", "shorter"}
-    | {"길이", "긴", "짧은", "페이지", "쪽수", "분량"},
+    {"pages", "page", "쪽수", "페이지", "분량"},
+    {"length", "길이"},
+    {"duration", "runtime", "재생시간"},
+    {"size", "크기", "용량"},
+    {"weight", "무게", "중량"},
+    {"total", "합계"},
+    {"tier", "level", "등급"},
+    {"job", "position", "직급", "직책", "직위"},
+    {"assessment", "exam", "test", "평가", "시험"},
+    {"semester", "term", "학기"},
+    {"admission", "admitted", "입학"},
+    {"instructor", "teacher", "professor", "강사", "교수"},
+    {"payment", "결제"},
+    {"method", "수단", "방법"},
+    {"brand", "브랜드"},
+    {"location", "위치", "근무지"},
+    {"major", "전공"},
+    {"credit", "credits", "학점"},
+    {"channel", "채널"},
+    {"device", "기기", "디바이스"},
+    {"revenue", "수익"},
+    {"format", "형식", "포맷"},
+    {"group", "그룹"},
+    {"ad", "ads", "advert", "advertisement", "광고"},
 ]
+
+# Superlatives that name a measure rather than a column: "the 5 longest tracks" ranks by the one numeric
+# column whose name or description fits. Each maps to (direction, words such a column's name or description holds).
+_LENGTH = {"length", "long", "duration", "milliseconds", "millisecond", "ms", "seconds", "minutes", "runtime"}
+_LENGTH |= {"pages", "page", "길이", "분량", "쪽수", "재생시간"}
+_PRICE = {"price", "cost", "fee", "amount", "unitprice", "가격", "단가", "금액"}
+_SIZE = {"size", "bytes", "byte", "area", "capacity", "tonnage", "volume", "total", "amount", "population"}
+_SIZE |= {"크기", "용량", "톤수", "면적"}
+_WEIGHT = {"weight", "kg", "grams", "무게", "중량"}
+SUPERLATIVES = {
+    "longest": ("DESC", _LENGTH),
+    "shortest": ("ASC", _LENGTH),
+    "긴": ("DESC", _LENGTH),
+    "짧은": ("ASC", _LENGTH),
+    "expensive": ("DESC", _PRICE),
+    "priciest": ("DESC", _PRICE),
+    "cheapest": ("ASC", _PRICE),
+    "비싼": ("DESC", _PRICE),
+    "저렴한": ("ASC", _PRICE),
+    "biggest": ("DESC", _SIZE),
+    "largest": ("DESC", _SIZE),
+    "smallest": ("ASC", _SIZE),
+    "큰": ("DESC", _SIZE),
+    "작은": ("ASC", _SIZE),
+    "heaviest": ("DESC", _WEIGHT),
+    "lightest": ("ASC", _WEIGHT),
+    "무거운": ("DESC", _WEIGHT),
+    "가벼운": ("ASC", _WEIGHT),
+}
+
+# Words with no content of their own: a question may use them without the SQL placing them.
+FILLER_WORDS = {
+    "the", "a", "an", "of", "in", "on", "for", "to", "and", "is", "are", "was", "were", "be", "been", "there",
+    "what", "which", "who", "whose", "whom", "me", "us", "show", "list", "all", "give", "get", "find", "display",
+    "tell", "do", "does", "did", "we", "our", "my", "i", "you", "can", "could", "would", "please", "have", "has",
+    "had", "that", "this", "these", "those", "it", "its", "their", "from", "with", "at", "as", "table", "tables",
+    "record", "records", "row", "rows", "data", "entries", "entry", "every", "any", "about", "each", "overall",
+    "s", "whats", "what's", "exist", "exists", "existing", "stored", "recorded", "currently", "them", "they",
+    "one", "ones", "value", "values", "so", "far", "ever", "up", "out", "here", "see", "want", "know", "need",
+    "내", "우리", "전체", "모든", "모두", "각", "각각", "무엇", "뭐", "뭔가", "어떤", "어느", "누구", "얼마", "얼마나",
+    "보여", "보여줘", "보여주세요", "보여줄래", "알려", "알려줘", "알려주세요", "알려줄래", "찾아", "찾아줘", "조회",
+    "조회해", "조회해줘", "목록", "리스트", "있나", "있나요", "있어", "있어요", "있는", "있습니까", "있니", "인가요",
+    "입니까", "인가", "인지", "이야", "야", "은", "는", "이", "가", "을", "를", "의", "에", "중", "것", "거", "데이터",
+    "정보", "기록", "내역", "몇", "줘", "주세요", "해줘", "해", "나열", "나열해줘", "출력", "출력해줘", "되나요",
+    "되나", "돼", "됩니까", "입니다", "이에요", "예요", "현재", "지금", "다", "등록된", "저장된", "인", "이고", "이며",
+    "중에서", "에서", "것은", "건가요",
+}  # fmt: skip
+# Words that say what shape the answer has; each is placed only when the SQL has that shape.
+COUNT_TERMS = {"how", "many", "number", "count", "counts", "몇", "수", "개수", "건수", "인원", "숫자", "인원수"}
+AVG_TERMS = {"average", "avg", "mean", "평균"}
+SUM_TERMS = {"sum", "total", "합계", "총합", "합산", "총액", "총", "합"}
+MIN_TERMS = {"minimum", "min", "lowest", "smallest", "least", "최소", "최저", "최솟값", "최소값"}
+MAX_TERMS = {"maximum", "max", "highest", "largest", "biggest", "greatest", "최대", "최고", "최댓값", "최대값"}
+RANK_TERMS = {"top", "bottom", "most", "least", "fewest", "first", "best", "worst", "highest", "lowest"}
+RANK_TERMS |= {
+    "가장",
+    "제일",
+    "상위",
+    "하위",
+    "순",
+    "순으로",
+    "순서",
+    "순서로",
+    "높은",
+    "낮은",
+    "많은",
+    "적은",
+    "큰",
+    "작은",
+}
+RANK_TERMS |= {"recent", "latest", "newest", "oldest", "earliest", "최근", "최신", "오래된"}
+GROUP_TERMS = {"by", "per", "each", "group", "grouped", "별", "마다", "기준", "별로", "기준으로", "각"}
+# Korean counters after a number: "5개", "3명".
+COUNTERS = {"개", "명", "건", "위", "곳", "가지", "권", "편", "대", "장", "년", "년도"}
 
 # Question words that stand for a sample value too short to search for ('F', 'M'); keyed by what they mean.
 VALUE_ALIASES = {
@@ -139,7 +236,11 @@ MOST_GROUP = [
     ),
 ]
 FEWEST = {"fewest", "least", "적은"}
-GROUP_EN = re.compile(r"\b(?:by|per|for each|each)\s+([a-z0-9_]+)")
+# "by billing country": up to three words name the group, stopping at a word that starts another phrase.
+GROUP_EN = re.compile(
+    r"\b(?:by|per|for each|each)\s+([a-z0-9_]+(?:\s+(?!(?:in|of|for|with|and|have|has|had|do|does|is|are|was"
+    r"|were|the|a|an|from|on|at|to)\b)[a-z0-9_]+){0,2})"
+)
 # "도시별", "도시별로", "도시 기준으로": a particle may follow; "별점" (a word of its own) is not a grouping.
 GROUP_KO = re.compile(r"([a-z0-9_\uac00-\ud7a3]+?)\s*(?:별|마다|기준)(?:으로|로|에|의)?(?![\uac00-\ud7a3])")
 NUMBER = re.compile(r"\b(\d{1,4})\b|(\d{1,4})\s*(?:개|명|건|위|곳|가지|권|편|대|장)")
@@ -150,5 +251,3 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 NUMBER_WORDS.update({"ten": 10, "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "열": 10})
 # Column types a year filter or a "most recent" ranking can use.
 TEMPORAL_TYPES = ("date", "time")
-LISTING_LIMIT = 100
-GROUP_LIMIT = 100

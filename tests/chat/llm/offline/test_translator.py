@@ -67,7 +67,7 @@ class TestEnglish:
         assert turn["summary"] == "The answer is 6 (count)."
 
     def test_count_with_a_filter_on_a_sample_value(self, auth_client, harbour):
-        turn = answer(auth_client, harbour, "How many vessels fly the Panama flag?")
+        turn = answer(auth_client, harbour, "How many vessels have the Panama flag?")
         assert turn["result"]["rows"] == [[3]]
         assert "'Panama'" in turn["sql"]
 
@@ -356,7 +356,7 @@ class TestNothingIgnored:
     ],
 )
 def test_referenced_filters_in_each_dialect(engine, expected):
-    from chat.offline import Translator
+    from chat.llm.offline.translator import Translator
     from chat.schema_context import ColumnInfo, TableInfo
 
     tables = [

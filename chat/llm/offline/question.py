@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from chat.offline_vocabulary import (
+from chat.llm.offline.vocabulary import (
     AVG_WORDS,
     COUNT_WORDS,
     GLOSSARY,
@@ -21,11 +21,6 @@ from chat.offline_vocabulary import (
     WORD,
     YEAR,
 )
-
-
-def is_korean(text: str) -> bool:
-    """Whether `text` is (at least partly) Korean."""
-    return bool(HANGUL.search(text or ""))
 
 
 def singular(word: str) -> str:
@@ -48,9 +43,15 @@ def korean_stem(word: str) -> str:
 
 
 def word_forms(word: str) -> set[str]:
-    """The comparable forms of one word: itself, singular, and Korean stem."""
+    """The comparable forms of one word: itself, singular, Korean stem, and an English verb's stem."""
     word = word.lower()
-    return {word, singular(word), korean_stem(word)}
+    forms = {word, singular(word), korean_stem(word)}
+    if not HANGUL.search(word) and len(word) > 4:
+        if word.endswith("ed"):
+            forms |= {word[:-1], word[:-2]}  # hired → hire, placed → place, enrolled → enroll
+        elif word.endswith("ing"):
+            forms |= {word[:-3], word[:-3] + "e"}  # shipping → shipp, ship; pricing → pric, price
+    return forms
 
 
 def split_words(text: str) -> list[str]:
@@ -77,10 +78,12 @@ class Terms:
 
 
 def name_terms(name: str, description: str) -> Terms:
-    full = expand_terms(word_forms(name) - STOP_WORDS)
+    # A column called "Total" or "Count" is still named by that word, though the word is also a shape word.
+    full = expand_terms(word_forms(name) - STOP_WORDS) or expand_terms(word_forms(name))
     parts = expand_terms({form for word in split_words(name) for form in word_forms(word)} - STOP_WORDS) - full
+    # Descriptions are synonyms: "Yearly salary in KRW" makes a column called amount answer to 급여 too.
     weak = {form for word in split_words(description) for form in word_forms(word) if word not in STOP_WORDS}
-    weak = {w for w in weak if len(w) > 1 or HANGUL.search(w)} - full - parts
+    weak = expand_terms({w for w in weak if len(w) > 1 or HANGUL.search(w)}) - full - parts
     return Terms(full=full, parts=parts, weak=weak)
 
 

@@ -1,0 +1,16 @@
+"""Rows of a table, filtered as asked: "list voyages to Busan", "show 5 customers"."""
+
+from __future__ import annotations
+
+from chat.llm.offline.refusal import unsupported
+from chat.llm.offline.shapes.plan import Plan
+from chat.llm.offline.vocabulary import LIST_WORDS
+
+
+def sql(plan: Plan) -> str:
+    if not (plan.where or LIST_WORDS.search(plan.question.lowered) or plan.limit):
+        raise unsupported()
+    source = plan.source
+    # "all" means all: without a number asked for, the executor's row cap is the only limit (and says so).
+    limit = f" LIMIT {plan.limit}" if plan.limit else ""
+    return f"SELECT {source.star} FROM {source.sql()}{plan.where}{limit}"
