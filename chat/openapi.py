@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat.models import Message
 from chatAPI.openapi import ErrorSerializer, LinkSerializer, links_field
+from examples.openapi import TurnFeedbackSchema
 
 ANY_VALUE: dict = {}  # a JSON value of any type (a result cell: text, number, boolean or null)
 
@@ -50,6 +51,9 @@ class ResultSchema(serializers.Serializer):
     rows = RowsField()
     row_count = serializers.IntegerField(min_value=0)
     truncated = serializers.BooleanField()
+    stored_truncated = serializers.BooleanField(
+        required=False, help_text="Rows were left out to keep the stored result within its cap"
+    )
 
 
 @extend_schema_serializer(component_name="TurnError")
@@ -85,6 +89,11 @@ class TurnSchema(serializers.Serializer):
     attempts = serializers.IntegerField(min_value=0)
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
+    preview = serializers.BooleanField(help_text="On list pages: something was cut; `self` has the whole turn")
+    feedback = TurnFeedbackSchema(allow_null=True, help_text="Your rating, or null")
+    examples_used = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of your verified examples this turn used"
+    )
     _links = links_field()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser, JSONParser
@@ -12,12 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors as chat_selectors
+from chat.openapi import TurnSchema
 from chat.serializers import message_data
 from chatAPI.links import link
+from chatAPI.openapi import errors
 from chatAPI.pagination import LinkedPageNumberPagination
 from datasources.selectors import datasource_get
 from examples import selectors, services, turns
 from examples.jsonl import export_text, parse_jsonl
+from examples.openapi import EXPORT_RESPONSE, ExampleImportSchema, ExampleSchema, SuggestionsSchema
 from examples.serializers import (
     ExampleWriteSerializer,
     FeedbackSerializer,
@@ -57,9 +60,10 @@ class ExampleListView(APIView):
     pagination_class = LinkedPageNumberPagination
 
     @extend_schema(
-        operation_id="examples_list",
-        parameters=[OpenApiParameter("search", str, description="matches question or SQL")],
-        responses={200: dict},
+        operation_id="listExamples",
+        summary="List your verified examples on a datasource",
+        parameters=[OpenApiParameter("search", str, description="Matches the question or the SQL")],
+        responses={200: ExampleSchema(many=True)},
     )
     def get(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
@@ -72,7 +76,12 @@ class ExampleListView(APIView):
             [example_data(request, e) for e in page], extra_links=examples_collection_links(request, datasource.pk)
         )
 
-    @extend_schema(request=ExampleWriteSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="createExample",
+        summary="Add a verified example (its SQL is checked on the datasource first)",
+        request=ExampleWriteSerializer,
+        responses={201: ExampleSchema, **errors(502)},
+    )
     def post(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
         serializer = ExampleWriteSerializer(data=request.data)
@@ -84,11 +93,16 @@ class ExampleListView(APIView):
 class ExampleDetailView(APIView):
     """One of your examples: read, change (question and/or SQL, checked again), delete."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="getExample", summary="Read one of your examples", responses={200: ExampleSchema})
     def get(self, request, pk):
         return Response(example_data(request, selectors.example_get(user=request.user, pk=pk)))
 
-    @extend_schema(request=ExampleWriteSerializer, responses={200: dict})
+    @extend_schema(
+        operation_id="updateExample",
+        summary="Change an example's question or SQL (new SQL is checked first)",
+        request=ExampleWriteSerializer,
+        responses={200: ExampleSchema, **errors(502)},
+    )
     def patch(self, request, pk):
         example = selectors.example_get(user=request.user, pk=pk)
         serializer = ExampleWriteSerializer(data=request.data, partial=True)
@@ -96,7 +110,7 @@ class ExampleDetailView(APIView):
         example = services.example_update(example=example, **serializer.validated_data)
         return Response(example_data(request, example))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="deleteExample", summary="Delete one of your examples", responses={204: None})
     def delete(self, request, pk):
         services.example_delete(example=selectors.example_get(user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -105,7 +119,11 @@ class ExampleDetailView(APIView):
 class ExampleExportView(APIView):
     """Your examples on a datasource as JSON Lines (one `{question, sql, source}` per line)."""
 
-    @extend_schema(responses={(200, JSONL_TYPE): str})
+    @extend_schema(
+        operation_id="downloadExamples",
+        summary="Download your examples on a datasource as JSON Lines",
+        responses={(200, JSONL_TYPE): EXPORT_RESPONSE},
+    )
     def get(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
         examples = selectors.example_list(user=request.user, datasource=datasource).order_by("created_at", "id")
@@ -119,12 +137,19 @@ class ExampleImportView(APIView):
 
     parser_classes = [JSONLinesParser, JSONLParser, TextParser, JSONParser]
 
-    @extend_schema(request={JSONL_TYPE: str}, responses={201: dict})
+    @extend_schema(
+        operation_id="createExamplesFromJsonLines",
+        summary="Import examples from JSON Lines (all lines or none)",
+        request={JSONL_TYPE: OpenApiTypes.STR, "application/json": OpenApiTypes.OBJECT},
+        responses={201: ExampleImportSchema, **errors(502)},
+    )
     def post(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
         data = request.data
         # JSON Lines as the body; a JSON client may send `{"jsonl": "..."}`; an empty body holds no examples.
-        text = data if isinstance(data, str) else data.get("jsonl") if data else ""
+        text = data if isinstance(data, str) else data.get("jsonl") if isinstance(data, dict) and data else None
+        if not data:
+            text = ""
         if not isinstance(text, str):
             raise ValidationError(
                 {"file": [_("Send JSON Lines as the body (Content-Type: application/x-ndjson).")]}, code="required"
@@ -151,7 +176,12 @@ class ExampleImportView(APIView):
 class MessageFeedbackView(APIView):
     """Rate one of your turns (POST, idempotent, changeable) or withdraw the rating (DELETE); returns the turn."""
 
-    @extend_schema(request=FeedbackSerializer, responses={200: dict})
+    @extend_schema(
+        operation_id="updateMessageFeedback",
+        summary="Rate one of your turns up or down (up saves it as an example)",
+        request=FeedbackSerializer,
+        responses={200: TurnSchema, **errors(502)},
+    )
     def post(self, request, pk):
         message = chat_selectors.message_get(user=request.user, pk=pk)
         serializer = FeedbackSerializer(data=request.data)
@@ -159,7 +189,11 @@ class MessageFeedbackView(APIView):
         services.feedback_set(message=message, owner=request.user, **serializer.validated_data)
         return Response(message_data(request, message))
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="deleteMessageFeedback",
+        summary="Withdraw your rating of a turn (and the example it saved)",
+        responses={200: TurnSchema},
+    )
     def delete(self, request, pk):
         message = chat_selectors.message_get(user=request.user, pk=pk)
         services.feedback_withdraw(message=message)
@@ -171,8 +205,10 @@ class SuggestionsView(APIView):
     """Starter questions for a datasource in your language (`?lang=ko|en`)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("lang", str, enum=["en", "ko"])],
-        responses={200: dict},
+        operation_id="listSuggestions",
+        summary="Starter questions for a datasource in your language",
+        parameters=[OpenApiParameter("lang", str, enum=["en", "ko"], description="Default en")],
+        responses={200: SuggestionsSchema, **errors(400)},
     )
     def get(self, request, pk):
         datasource = datasource_get(user=request.user, pk=pk)
