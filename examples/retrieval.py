@@ -14,6 +14,8 @@ has their own.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import threading
 from collections import OrderedDict
@@ -31,6 +33,27 @@ logger = logging.getLogger(__name__)
 REUSE_MODEL = "offline:example"
 EMBEDDING_MIN_SCORE = 0.2
 CHOICES_CACHED = 256
+
+# An example to ignore while asking its own question (leave-one-out evaluation).
+_left_out: contextvars.ContextVar[int | None] = contextvars.ContextVar("examples_left_out", default=None)
+
+
+@contextlib.contextmanager
+def leaving_out(example_id: int | None):
+    """Within the block, retrieval acts as if the example `example_id` did not exist."""
+    token = _left_out.set(example_id)
+    try:
+        yield
+    finally:
+        _left_out.reset(token)
+
+
+def _without_left_out(choices: dict[int, str]) -> dict[int, str]:
+    left_out = _left_out.get()
+    if left_out is None or left_out not in choices:
+        return choices
+    return {pk: text for pk, text in choices.items() if pk != left_out}
+
 
 # (owner, datasource) -> (stamp, normalized questions by id), per process. The stamp (count, newest id,
 # latest edit) is one aggregate query; any add, edit or delete changes it, a use does not.
@@ -90,7 +113,7 @@ def _rank_by_embedding(owner_id: int, datasource_id: int, question: str, limit: 
         fresh = {pk: vector for (pk, _), vector in zip(missing, computed, strict=True)}
         services.example_store_embeddings(vectors=fresh, model=model)
         vectors.update(fresh)
-    scored = [(embeddings.cosine(query_vector, vector), pk) for pk, vector in vectors.items()]
+    scored = [(embeddings.cosine(query_vector, vector), pk) for pk, vector in vectors.items() if pk != _left_out.get()]
     scored = [item for item in scored if item[0] >= EMBEDDING_MIN_SCORE]
     scored.sort(key=lambda item: (-item[0], -item[1]))
     return [pk for _, pk in scored[:limit]]
@@ -99,10 +122,10 @@ def _rank_by_embedding(owner_id: int, datasource_id: int, question: str, limit: 
 def for_question(*, owner_id: int, datasource_id: int, question: str, offline: bool) -> Retrieved:
     """The examples for one ask (see the module docstring)."""
     question = (question or "").strip()
-    if not question:
+    if not question or owner_id is None:
         return Retrieved()
     if offline:
-        choices = _choices(owner_id, datasource_id)
+        choices = _without_left_out(_choices(owner_id, datasource_id))
         pk = similarity.reuse_match(question, choices, settings.LLM_EXAMPLES_REUSE_THRESHOLD)
         found = selectors.examples_by_ids(owner_id=owner_id, ids=[pk]) if pk else []
         return Retrieved(reused=found[0] if found else None)
@@ -116,7 +139,8 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
         except embeddings.EmbeddingUnavailable:
             ids = None
     if ids is None:
-        ids = [pk for pk, _ in similarity.rank(question, _choices(owner_id, datasource_id), limit)]
+        choices = _without_left_out(_choices(owner_id, datasource_id))
+        ids = [pk for pk, _ in similarity.rank(question, choices, limit)]
     return Retrieved(examples=selectors.examples_by_ids(owner_id=owner_id, ids=ids))
 
 
