@@ -55,39 +55,59 @@ def _without_left_out(choices: dict[int, str]) -> dict[int, str]:
     return {pk: text for pk, text in choices.items() if pk != left_out}
 
 
-# (owner, datasource) -> (stamp, normalized questions by id), per process. The stamp (count, newest id,
-# latest edit) is one aggregate query; any add, edit or delete changes it, a use does not.
-_choices_cache: OrderedDict[tuple[int, int], tuple[tuple, dict[int, str]]] = OrderedDict()
-_choices_lock = threading.Lock()
+@dataclass(frozen=True)
+class Pair:
+    """A verified example as retrieval hands it on: its id, question and SQL."""
+
+    pk: int
+    question: str
+    sql: str
 
 
-def _choices(owner_id: int, datasource_id: int) -> dict[int, str]:
-    """The owner's examples on the datasource as `{id: normalized question}`, re-read only when they changed."""
+@dataclass
+class Pool:
+    """One owner's examples on one datasource: each as a `Pair`, and its question normalized for matching."""
+
+    stamp: tuple
+    pairs: dict[int, Pair]
+    choices: dict[int, str]
+
+
+# (owner, datasource) -> Pool, per process. The stamp (count, newest id, latest edit) is one aggregate
+# query per ask; any add, edit or delete changes it, a use does not, so the rows are re-read only then.
+_pools: OrderedDict[tuple[int, int], Pool] = OrderedDict()
+_pools_lock = threading.Lock()
+
+
+def _pool(owner_id: int, datasource_id: int) -> Pool:
+    """The owner's examples on the datasource, re-read only when they changed."""
     mine = Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id)
     stamp = tuple(mine.aggregate(n=Count("id"), top=Max("id"), edited=Max("updated_at")).values())
     key = (owner_id, datasource_id)
-    with _choices_lock:
-        cached = _choices_cache.get(key)
-        if cached and cached[0] == stamp:
-            _choices_cache.move_to_end(key)
-            return cached[1]
-    choices = similarity.normalized_choices(
-        selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
-    )
-    with _choices_lock:
-        _choices_cache[key] = (stamp, choices)
-        _choices_cache.move_to_end(key)
-        while len(_choices_cache) > CHOICES_CACHED:
-            _choices_cache.popitem(last=False)
-    return choices
+    with _pools_lock:
+        cached = _pools.get(key)
+        if cached and cached.stamp == stamp:
+            _pools.move_to_end(key)
+            return cached
+    pairs = {
+        pk: Pair(pk, question, sql)
+        for pk, question, sql in selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
+    }
+    pool = Pool(stamp, pairs, similarity.normalized_choices((pk, pair.question) for pk, pair in pairs.items()))
+    with _pools_lock:
+        _pools[key] = pool
+        _pools.move_to_end(key)
+        while len(_pools) > CHOICES_CACHED:
+            _pools.popitem(last=False)
+    return pool
 
 
 @dataclass
 class Retrieved:
     """The examples chosen for one question: for the prompt, or the one whose SQL answers it."""
 
-    examples: list[Example] = field(default_factory=list)
-    reused: Example | None = None
+    examples: list[Pair] = field(default_factory=list)
+    reused: Pair | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -125,10 +145,9 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
     if not question or owner_id is None:
         return Retrieved()
     if offline:
-        choices = _without_left_out(_choices(owner_id, datasource_id))
-        pk = similarity.reuse_match(question, choices, settings.LLM_EXAMPLES_REUSE_THRESHOLD)
-        found = selectors.examples_by_ids(owner_id=owner_id, ids=[pk]) if pk else []
-        return Retrieved(reused=found[0] if found else None)
+        pool = _pool(owner_id, datasource_id)
+        pk = similarity.reuse_match(question, _without_left_out(pool.choices), settings.LLM_EXAMPLES_REUSE_THRESHOLD)
+        return Retrieved(reused=pool.pairs.get(pk) if pk else None)
     limit = settings.LLM_EXAMPLES
     if limit <= 0:
         return Retrieved()
@@ -138,17 +157,17 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
             ids = _rank_by_embedding(owner_id, datasource_id, question, limit)
         except embeddings.EmbeddingUnavailable:
             ids = None
+    pool = _pool(owner_id, datasource_id)
     if ids is None:
-        choices = _without_left_out(_choices(owner_id, datasource_id))
-        ids = [pk for pk, _ in similarity.rank(question, choices, limit)]
-    return Retrieved(examples=selectors.examples_by_ids(owner_id=owner_id, ids=ids))
+        ids = [pk for pk, _ in similarity.rank(question, _without_left_out(pool.choices), limit)]
+    return Retrieved(examples=[pool.pairs[pk] for pk in ids if pk in pool.pairs])
 
 
 def _flat(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def prompt_block(examples: list[Example]) -> str:
+def prompt_block(examples: list[Pair]) -> str:
     """The examples as question→SQL pairs for the SQL prompt, marked as data (empty when there are none)."""
     if not examples:
         return ""

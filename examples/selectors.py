@@ -31,15 +31,11 @@ def example_get(*, user, pk) -> Example:
     return example
 
 
-def example_candidates(*, owner_id: int, datasource_id: int) -> list[tuple[int, str]]:
-    """`(id, question)` of every example the owner keeps on the datasource (what retrieval ranks)."""
-    return list(Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id).values_list("id", "question"))
-
-
-def examples_by_ids(*, owner_id: int, ids: list[int]) -> list[Example]:
-    """The owner's examples with these ids, in the order given."""
-    found = {e.pk: e for e in Example.objects.filter(owner_id=owner_id, pk__in=ids).defer("embedding")}
-    return [found[pk] for pk in ids if pk in found]
+def example_candidates(*, owner_id: int, datasource_id: int) -> list[tuple[int, str, str]]:
+    """`(id, question, sql)` of every example the owner keeps on the datasource (what retrieval ranks)."""
+    return list(
+        Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id).values_list("id", "question", "sql")
+    )
 
 
 def examples_most_used(*, user, datasource: DataSource, limit: int) -> list[Example]:
