@@ -25,6 +25,14 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """frontend/ as it is, except config.js, which names this run's API."""
 
     config_body = b""
+    # The site's files are UTF-8; say so, so that clients other than browsers decode them right.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript; charset=utf-8",
+        ".html": "text/html; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".json": "application/json",
+    }
 
     def do_GET(self):  # noqa: N802 - stdlib name
         if self.path.split("?", 1)[0] == "/config.js":
