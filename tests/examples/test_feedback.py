@@ -114,3 +114,14 @@ def test_the_turn_list_with_feedback_costs_a_fixed_number_of_queries(
     assert body["count"] == 9 and small["count"] == 3
     ratings = [turn["feedback"]["rating"] if turn["feedback"] else None for turn in body["results"]]
     assert ratings[:3] == ["up", "down", None]
+
+
+def test_refusals_read_in_korean_under_a_korean_locale():
+    from django.utils import translation
+
+    from examples.errors import FeedbackNotAllowed
+
+    with translation.override("ko"):
+        assert str(FeedbackNotAllowed().message).startswith("답을 받은 질문")
+    with translation.override("en"):
+        assert str(FeedbackNotAllowed().message).startswith("Only an answered question")
