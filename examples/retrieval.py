@@ -71,6 +71,7 @@ class Pool:
     stamp: tuple
     pairs: dict[int, Pair]
     choices: dict[int, str]
+    sorted_choices: dict[int, str] = field(default_factory=dict)
 
 
 # (owner, datasource) -> Pool, per process. The stamp (count, newest id, latest edit) is one aggregate
@@ -93,7 +94,8 @@ def _pool(owner_id: int, datasource_id: int) -> Pool:
         pk: Pair(pk, question, sql)
         for pk, question, sql in selectors.example_candidates(owner_id=owner_id, datasource_id=datasource_id)
     }
-    pool = Pool(stamp, pairs, similarity.normalized_choices((pk, pair.question) for pk, pair in pairs.items()))
+    choices = similarity.normalized_choices((pk, pair.question) for pk, pair in pairs.items())
+    pool = Pool(stamp, pairs, choices, similarity.sorted_words(choices))
     with _pools_lock:
         _pools[key] = pool
         _pools.move_to_end(key)
@@ -159,7 +161,8 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
             ids = None
     pool = _pool(owner_id, datasource_id)
     if ids is None:
-        ids = [pk for pk, _ in similarity.rank(question, _without_left_out(pool.choices), limit)]
+        choices = _without_left_out(pool.choices)
+        ids = [pk for pk, _ in similarity.rank(question, choices, limit, pool.sorted_choices)]
     return Retrieved(examples=[pool.pairs[pk] for pk in ids if pk in pool.pairs])
 
 

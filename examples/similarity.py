@@ -5,8 +5,9 @@ Two uses with two bars:
 - `rank`: the examples most like a question, for the SQL prompt. rapidfuzz's `WRatio`
   (a weighted mix of whole-string, partial and word-order-free character similarity)
   on text lowered and stripped of punctuation; scores under `RANK_MIN_SCORE` are left out.
-  WRatio costs about 2 µs a pair, so the word-order-free ratio (four times cheaper)
-  first picks `SHORTLIST` candidates and WRatio orders those.
+  WRatio costs about 2 µs a pair, so a word-order-free ratio first picks `SHORTLIST`
+  candidates (a plain ratio of the words sorted, precomputed once per example by
+  `sorted_words`) and WRatio orders those.
 - `reuse_match`: an example close enough to answer the question with its SQL as it is
   (offline mode). The whole-string similarity (`fuzz.ratio`, 0-100) must reach
   `LLM_EXAMPLES_REUSE_THRESHOLD` (default 90), the numbers in both must be the same,
@@ -38,12 +39,28 @@ def normalized_choices(candidates: Iterable[tuple[int, str]]) -> dict[int, str]:
     return {pk: normalize(text) for pk, text in candidates}
 
 
-def rank(question: str, choices: Mapping[int, str], limit: int) -> list[tuple[int, float]]:
-    """`(id, score)` of the `limit` choices (`normalized_choices`) most like `question`, best first."""
+def sorted_words(choices: Mapping[int, str]) -> dict[int, str]:
+    """Each normalized question with its words sorted (what `fuzz.token_sort_ratio` compares)."""
+    return {pk: " ".join(sorted(text.split())) for pk, text in choices.items()}
+
+
+def rank(
+    question: str, choices: Mapping[int, str], limit: int, sorted_choices: Mapping[int, str] | None = None
+) -> list[tuple[int, float]]:
+    """`(id, score)` of the `limit` choices (`normalized_choices`) most like `question`, best first.
+
+    `sorted_choices` is `sorted_words(choices)` when the caller keeps it (it is computed here otherwise).
+    """
     if limit <= 0 or not choices:
         return []
     query = normalize(question)
-    shortlist = process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=max(SHORTLIST, limit))
+    if sorted_choices is None:
+        sorted_choices = sorted_words(choices)
+    elif len(sorted_choices) != len(choices):
+        sorted_choices = {pk: sorted_choices[pk] for pk in choices}
+    shortlist = process.extract(
+        " ".join(sorted(query.split())), sorted_choices, scorer=fuzz.ratio, limit=max(SHORTLIST, limit)
+    )
     found = process.extract(
         query,
         {pk: choices[pk] for _, _, pk in shortlist},
