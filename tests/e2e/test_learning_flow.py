@@ -193,3 +193,30 @@ def test_in_korean_suggestions_and_thumbs_speak_korean(page, site, user, sqlite_
         "예시로 저장했습니다. 비슷한 질문에 이 SQL을 참고합니다."
     )
     assert Example.objects.get(owner=user).question == question
+
+
+def test_thumbs_and_the_examples_view_fit_a_phone(phone_page, site, user, sqlite_datasource):
+    page = phone_page
+    sqlite_datasource(user, SHOP, name="가게")
+    sign_in(page, site, user, target="datasources.html")
+
+    def overflow() -> int:
+        return page.evaluate(
+            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth"
+        )
+
+    page.locator("article.ds-item", has_text="가게").get_by_role("button", name="Examples").click()
+    form = page.locator("#examples .examples-add form")
+    form.get_by_label("Question").fill("서울 고객 수를 도시별로 아주 길게 물어보는 질문입니다 " * 3)
+    form.get_by_label("SQL").fill("SELECT city, COUNT(*) AS customers_in_each_city FROM customers GROUP BY city")
+    form.get_by_role("button", name="Add example").click()
+    expect(page.locator("#examples .example-item")).to_have_count(1)
+    assert overflow() <= 0
+    page.shots("examples-phone")
+
+    page.goto(site.page("chat.html"))
+    page.get_by_label("Datasource").select_option(label="가게")
+    page.locator(".welcome .suggestion").first.click()
+    turn = page.locator("article.turn").last
+    expect(thumbs(turn)[0]).to_be_visible()
+    assert overflow() <= 0
