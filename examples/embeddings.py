@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import threading
 
 import openai
@@ -74,4 +75,4 @@ def cosine(a: list[float], b: list[float]) -> float:
     """Similarity of two unit vectors (their dot product); 0 when the sizes differ."""
     if len(a) != len(b):
         return 0.0
-    return sum(x * y for x, y in zip(a, b, strict=True))
+    return sum(map(operator.mul, a, b))

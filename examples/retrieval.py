@@ -72,6 +72,9 @@ class Pool:
     pairs: dict[int, Pair]
     choices: dict[int, str]
     sorted_choices: dict[int, str] = field(default_factory=dict)
+    # Embeddings of `vectors_model`, read on first need (None: not read yet).
+    vectors: dict[int, list[float]] | None = None
+    vectors_model: str = ""
 
 
 # (owner, datasource) -> Pool, per process. The stamp (count, newest id, latest edit) is one aggregate
@@ -118,24 +121,29 @@ class Retrieved:
         return [example.pk for example in self.examples]
 
 
-def _rank_by_embedding(owner_id: int, datasource_id: int, question: str, limit: int) -> list[int]:
-    """Ids of the examples nearest to `question` by embedding; computes the ones not stored yet, once."""
-    model = embeddings.model_name()
-    rows = list(
-        Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id).values_list(
-            "id", "question", "embedding", "embedding_model"
-        )
-    )
-    if not rows:
+def _rank_by_embedding(pool: Pool, owner_id: int, datasource_id: int, question: str, limit: int) -> list[int]:
+    """Ids of the examples nearest to `question` by embedding.
+
+    The pool keeps the stored vectors (read once per pool); examples without one are embedded in
+    the same request as the question and stored, so each example's embedding is computed once.
+    """
+    if not pool.pairs:
         return []
-    missing = [(pk, text) for pk, text, vector, used in rows if not vector or used != model]
-    vectors = {pk: vector for pk, _, vector, used in rows if vector and used == model}
-    query_vector, *computed = embeddings.embed([question] + [text for _, text in missing])
+    model = embeddings.model_name()
+    if pool.vectors is None or pool.vectors_model != model:
+        rows = Example.objects.filter(owner_id=owner_id, datasource_id=datasource_id).values_list(
+            "id", "embedding", "embedding_model"
+        )
+        pool.vectors = {pk: vector for pk, vector, used in rows if vector and used == model and pk in pool.pairs}
+        pool.vectors_model = model
+    missing = [pk for pk in pool.pairs if pk not in pool.vectors]
+    query_vector, *computed = embeddings.embed([question] + [pool.pairs[pk].question for pk in missing])
     if missing:
-        fresh = {pk: vector for (pk, _), vector in zip(missing, computed, strict=True)}
+        fresh = dict(zip(missing, computed, strict=True))
         services.example_store_embeddings(vectors=fresh, model=model)
-        vectors.update(fresh)
-    scored = [(embeddings.cosine(query_vector, vector), pk) for pk, vector in vectors.items() if pk != _left_out.get()]
+        pool.vectors.update(fresh)
+    left_out = _left_out.get()
+    scored = [(embeddings.cosine(query_vector, vector), pk) for pk, vector in pool.vectors.items() if pk != left_out]
     scored = [item for item in scored if item[0] >= EMBEDDING_MIN_SCORE]
     scored.sort(key=lambda item: (-item[0], -item[1]))
     return [pk for _, pk in scored[:limit]]
@@ -153,13 +161,13 @@ def for_question(*, owner_id: int, datasource_id: int, question: str, offline: b
     limit = settings.LLM_EXAMPLES
     if limit <= 0:
         return Retrieved()
+    pool = _pool(owner_id, datasource_id)
     ids: list[int] | None = None
     if embeddings.enabled():
         try:
-            ids = _rank_by_embedding(owner_id, datasource_id, question, limit)
+            ids = _rank_by_embedding(pool, owner_id, datasource_id, question, limit)
         except embeddings.EmbeddingUnavailable:
             ids = None
-    pool = _pool(owner_id, datasource_id)
     if ids is None:
         choices = _without_left_out(pool.choices)
         ids = [pk for pk, _ in similarity.rank(question, choices, limit, pool.sorted_choices)]
