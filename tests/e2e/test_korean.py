@@ -112,8 +112,9 @@ def test_chat_charts_errors_history_and_delete_in_korean(ko_page, site, user, sq
     sign_in(page, site, user)
     page.get_by_label("데이터소스").select_option(label="매장 매출")
     expect(page.get_by_role("heading", name="무엇이 궁금하신가요?")).to_be_visible()
-    # A table chip fills in a Korean question.
-    page.locator(".chip", has_text="sales").click()
+    # Suggested questions come in Korean, and a table chip fills in a Korean question.
+    expect(page.locator(".welcome-suggestions .chip").first).to_contain_text(re.compile(r"[가-힣]"))
+    page.locator(".welcome-tables .chip", has_text=re.compile(r"^sales$")).click()
     expect(page.get_by_label("질문", exact=True)).to_have_value("sales 테이블에는 몇 개의 행이 있나요?")
     page.shots("ko-chat-new")
 
