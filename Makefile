@@ -59,14 +59,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The project's Korean catalogue: collect new messages, then compile. chat/locale (the
-# offline translator's own texts) and the offline modules are kept out of it.
+# The project's Korean catalogue (locale/): collect new messages, then compile. Parts with
+# a catalogue of their own are kept out: the offline translator (chat/locale) and examples/.
 MESSAGES_IGNORE := --ignore=.venv/* --ignore=var/* --ignore=tests/* --ignore=frontend/* --ignore=node_modules/* \
-	--ignore=scripts/* --ignore=chat/locale --ignore=chat/llm/offline --ignore=chat/prompts.py
+	--ignore=scripts/* --ignore=chat/locale --ignore=chat/llm/offline --ignore=chat/prompts.py --ignore=examples
 messages: install
 	$(BIN)/python manage.py makemessages -l ko --no-wrap --no-obsolete --add-location=file $(MESSAGES_IGNORE)
 	rm -f locale/*/LC_MESSAGES/django.mo  # compilemessages skips a .mo as new as its .po
-	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv --ignore=node_modules --ignore=chat/locale
+	$(BIN)/python manage.py compilemessages -l ko --ignore=.venv --ignore=node_modules --ignore=chat/locale --ignore=examples
 
 clean:
 	rm -rf var/ .pytest_cache test-artifacts
