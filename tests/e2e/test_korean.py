@@ -115,7 +115,7 @@ def test_chat_charts_errors_history_and_delete_in_korean(ko_page, site, user, sq
     # Suggested questions come in Korean, and a table chip fills in a Korean question.
     expect(page.locator(".welcome-suggestions .chip").first).to_contain_text(re.compile(r"[가-힣]"))
     page.locator(".welcome-tables .chip", has_text=re.compile(r"^sales$")).click()
-    expect(page.get_by_label("질문", exact=True)).to_have_value("sales 테이블에는 몇 개의 행이 있나요?")
+    expect(page.get_by_label("질문", exact=True)).to_have_value("sales의 개수는?")
     page.shots("ko-chat-new")
 
     # An answer by category opens on a bar chart with a Korean caption; the table is one click away.
@@ -290,3 +290,25 @@ def test_korean_pages_fit_a_phone(ko_phone_page, site, user, sqlite_datasource, 
         page.wait_for_load_state("networkidle")
         assert overflow() <= 0, name
         page.shots("ko-phone-" + re.sub(r"\.html.*$", "", name))
+
+
+def test_offline_mode_answers_and_refuses_in_korean(ko_page, site, user, sqlite_datasource):
+    page = ko_page
+    sqlite_datasource(user, SALES, name="매장 매출")
+    sign_in(page, site, user)
+    expect(page.locator("#offline-banner")).to_contain_text("오프라인 모드입니다.")
+    page.get_by_label("데이터소스").select_option(label="매장 매출")
+    # The question a table chip writes is one offline mode answers.
+    page.locator(".welcome-tables .chip", has_text=re.compile(r"^sales$")).click()
+    page.get_by_label("질문", exact=True).press("Enter")
+    answer = page.locator("article.turn").last
+    expect(answer).to_have_attribute("data-status", "ok")
+    expect(answer.locator(".summary")).to_contain_text(re.compile(r"[가-힣]"))
+    expect(answer.locator(".result-table tbody td").first).to_have_text("4")
+    # A question it cannot answer is refused in Korean, with what to set for a real model.
+    ask(page, "이 데이터로 내년 매출을 예측해 줘")
+    refused = page.locator("article.turn").last
+    expect(refused.locator(".error-title")).to_have_text("오프라인 모드로는 답할 수 없는 질문입니다")
+    expect(refused.locator(".error-message")).to_contain_text(re.compile(r"[가-힣]"))
+    expect(refused.locator(".error-message")).to_contain_text("OPENAI_API_KEY")
+    page.shots("ko-offline")

@@ -146,7 +146,7 @@ export default {
   "chat.readingSchema": "{name} 읽는 중…",
   "chat.noTablesYet": "이 데이터소스는 아직 테이블을 읽지 않았습니다. 데이터소스 화면에서 스키마를 읽어 오세요.",
   "chat.tablesIn": "{name}의 테이블",
-  "chat.tableQuestion": "{name} 테이블에는 몇 개의 행이 있나요?",
+  "chat.tableQuestion": "{name}의 개수는?",
   "chat.loadingConversation": "대화를 불러오는 중…",
   "chat.asking": "질문 대상: {name}",
   "chat.noQuestions": "아직 질문이 없습니다.",
