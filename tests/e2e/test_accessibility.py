@@ -140,6 +140,10 @@ def test_history_and_datasources_pages(lang_page, site, user, sqlite_datasource)
     item.locator(".ds-actions button").nth(2).click()  # Test, Introspect, Schema
     expect(page.locator("#schema .schema-table").first).to_be_visible()
     check_page(page, f"{page.lang}-datasources-schema")
+    item.get_by_role("button", name={"en": "Examples", "ko": "예시"}[page.lang]).click()
+    expect(page.locator("#examples")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    check_page(page, f"{page.lang}-datasources-examples")
 
     # The account menu and the delete-account dialog.
     page.locator(".user-button").click()
