@@ -15,6 +15,8 @@ const MAX_SLICES = 8;
 const MAX_SERIES = 4;
 const MARKERS = ["circle", "square", "triangle", "diamond"];
 const DATE_LABEL = /^\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?$/;
+// Numbers that name things rather than measure them: no order to draw a line along.
+const IDENTIFIER_NAME = /(^id$|_id$|^id_|code|zip|phone|^no$|번호|코드)/i;
 // A series whose name says it is a share of a whole is best read as a pie.
 const SHARE_NAME = /(share|ratio|percent|pct|proportion|portion|비율|비중|점유|구성비|퍼센트|%)/i;
 
@@ -70,7 +72,7 @@ export function chartSpec(columns, rows, rowCount = rows && rows.length) {
   }
   const keys = rows.map((row) => row[0]);
   if (keys.some((v) => v !== null && typeof v === "object")) return null;
-  const kind = labelKind(keys);
+  const kind = labelKind(keys) === "number" && IDENTIFIER_NAME.test(String(columns[0])) ? "category" : labelKind(keys);
   const picked = numericColumns.slice(0, MAX_SERIES);
   const seriesOf = (subset) => picked.map((c) => ({ name: String(columns[c]), values: subset.map((row) => row[c]) }));
 

@@ -71,3 +71,12 @@ def test_a_result_seen_in_part_is_no_pie_and_counts_all_its_rows(spec_of):
     got = spec_of(["city", "revenue"], [["서울", 5200], ["부산", 3100]], row_count=1000)
     assert got["kinds"] == ["bar"]
     assert got["total"] == 1000  # the caption then says "Showing the first 2 of 1,000 rows."
+
+
+def test_years_draw_a_line_but_ids_do_not(spec_of):
+    years = spec_of(["year", "orders"], [[2024, 30], [2022, 10], [2023, 25]])
+    assert years["preferred"] == "line"
+    assert years["lineLabels"] == ["2022", "2023", "2024"]
+    ids = spec_of(["customer_id", "orders"], [[7, 30], [3, 10], [5, 25]])
+    assert ids["kinds"] == ["bar", "pie"]
+    assert ids["preferred"] == "bar"
