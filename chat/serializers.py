@@ -175,6 +175,9 @@ def message_list_item(request, message: Message) -> dict:
     summary, summary_cut = _list_text(message, "summary")
     error_message, error_cut = _list_text(message, "error_message")
     shown = message.result_preview or {}
+    # A turn without a preview has stored nothing yet (pending, or cut off before it finished), or
+    # was stored before previews existed: only those are shown as previews.
+    nothing_stored = message.status == Message.Status.PENDING or message.error_code == "interrupted"
     error = {"code": message.error_code, "message": error_message} if message.error_code else None
     return {
         "id": message.pk,
@@ -195,8 +198,7 @@ def message_list_item(request, message: Message) -> dict:
         "attempts": message.attempts,
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
         "created_at": _timestamp(message.created_at),
-        # Turns stored before previews existed have none: they are shown as previews too.
-        "preview": question_cut or sql_cut or summary_cut or error_cut or not shown.get("complete", False),
+        "preview": question_cut or sql_cut or summary_cut or error_cut or not shown.get("complete", nothing_stored),
         **turn_learning_data(message),
         "_links": message_links(request, message),
     }

@@ -131,7 +131,7 @@ export class TurnView {
     if (!card.isConnected) this.answer.append(card);
   }
 
-  /** Render the stored turn in full. */
+  /** Render a stored turn; a list page's preview of one is replaced by the whole turn once it is near the screen. */
   render(turn) {
     this.node.dataset.id = turn.id;
     this.node.dataset.status = turn.status;
@@ -143,7 +143,12 @@ export class TurnView {
     if (turn.error) card.append(errorNotice(turn.error.code, turn.error.message));
     if (turn.summary) card.append(el("p", { class: "summary" }, turn.summary));
     if (turn.sql) card.append(sqlBlock(turn.sql));
-    if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) card.append(this.resultSection(turn.result, turn));
+    if (turn.preview && turn.status !== "pending") {
+      card.append(el("p", { class: "muted small loading-whole" }, t("turn.loadingWhole")));
+      this.loadWhole(turn);
+    } else if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) {
+      card.append(this.resultSection(turn.result, turn));
+    }
     const notes = learningNotes(turn);
     if (notes) card.append(notes);
     card.append(metaLine(turn));
@@ -184,6 +189,25 @@ export class TurnView {
       toast(error.readable || error.message, "error");
       this.render(turn);
     }
+  }
+
+  /** Fetch the whole turn (its `self` link) when its preview comes near the screen, and show it. */
+  loadWhole(turn) {
+    const load = async () => {
+      try {
+        const whole = await api.get(linkTo(turn, "self"));
+        if (this.node.isConnected) this.render({ ...whole, preview: false });
+      } catch (error) {
+        if (error.status === 404) this.fail(t("turn.deleted"), "not_found");
+        else this.fail(error.readable || error.message, error.code);
+      }
+    };
+    if (!("IntersectionObserver" in window)) { load(); return; }
+    const watcher = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) { watcher.disconnect(); load(); }
+    }, { rootMargin: "600px 0px" });
+    // Observe once the view is on the page (renderTurns appends it after rendering).
+    requestAnimationFrame(() => watcher.observe(this.node));
   }
 
   /** Check a stored turn that is still being answered (elsewhere) until it is done, while it is on screen. */

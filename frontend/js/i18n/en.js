@@ -196,6 +196,7 @@ export default {
   "turn.downloadCsv": "Download CSV",
   "turn.csvName": "chatapi-answer-{id}.csv",
   "turn.noRows": "The query returned no rows.",
+  "turn.loadingWhole": "Loading the whole answer…",
 
   // --- history page ----------------------------------------------------------------------------
   "history.pageTitle": "History",

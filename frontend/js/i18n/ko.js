@@ -195,6 +195,7 @@ export default {
   "turn.downloadCsv": "CSV 내려받기",
   "turn.csvName": "chatapi-answer-{id}.csv",
   "turn.noRows": "쿼리 결과가 없습니다.",
+  "turn.loadingWhole": "전체 답을 불러오는 중…",
 
   // --- 기록 화면 -------------------------------------------------------------------------
   "history.pageTitle": "기록",
