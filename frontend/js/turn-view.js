@@ -156,6 +156,25 @@ export class TurnView {
     replace(this.answer, card);
   }
 
+  /** Fetch the whole turn (its `self` link) when its preview comes near the screen, and show it. */
+  loadWhole(turn) {
+    const load = async () => {
+      try {
+        const whole = await api.get(linkTo(turn, "self"));
+        if (this.node.isConnected) this.render({ ...whole, preview: false });
+      } catch (error) {
+        if (error.status === 404) this.fail(t("turn.deleted"), "not_found");
+        else this.fail(error.readable || error.message, error.code);
+      }
+    };
+    if (!("IntersectionObserver" in window)) { load(); return; }
+    const watcher = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) { watcher.disconnect(); load(); }
+    }, { rootMargin: "600px 0px" });
+    // Observe once the view is on the page (renderTurns appends it after rendering).
+    requestAnimationFrame(() => watcher.observe(this.node));
+  }
+
   /** Thumbs up/down: pressing the pressed one withdraws the rating; the server answers with the turn. */
   feedbackBar(turn) {
     const rating = turn.feedback ? turn.feedback.rating : null;
@@ -189,25 +208,6 @@ export class TurnView {
       toast(error.readable || error.message, "error");
       this.render(turn);
     }
-  }
-
-  /** Fetch the whole turn (its `self` link) when its preview comes near the screen, and show it. */
-  loadWhole(turn) {
-    const load = async () => {
-      try {
-        const whole = await api.get(linkTo(turn, "self"));
-        if (this.node.isConnected) this.render({ ...whole, preview: false });
-      } catch (error) {
-        if (error.status === 404) this.fail(t("turn.deleted"), "not_found");
-        else this.fail(error.readable || error.message, error.code);
-      }
-    };
-    if (!("IntersectionObserver" in window)) { load(); return; }
-    const watcher = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) { watcher.disconnect(); load(); }
-    }, { rootMargin: "600px 0px" });
-    // Observe once the view is on the page (renderTurns appends it after rendering).
-    requestAnimationFrame(() => watcher.observe(this.node));
   }
 
   /** Check a stored turn that is still being answered (elsewhere) until it is done, while it is on screen. */
