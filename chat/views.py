@@ -42,7 +42,11 @@ ASK_RESPONSES = {
         status: OpenApiResponse(TurnFailureSchema, description=description)
         for status, description in TURN_FAILURE_DESCRIPTIONS.items()
     },
+<<<<<<< HEAD
+    **errors(409),
+=======
     409: error_response(409, "Your stored history is full (`storage_quota_exceeded`); nothing was stored"),
+>>>>>>> hardening-limits
 }
 SEARCH = OpenApiParameter("search", str, description="Only conversations whose title or questions contain this")
 DELETE_ALL = OpenApiParameter(

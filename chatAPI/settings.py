@@ -157,6 +157,9 @@ THROTTLE_RATES = {
     "auth": env.str("THROTTLE_AUTH", default="20/min"),
     "ask": env.str("THROTTLE_ASK", default="30/min"),
     "datasource_test": env.str("THROTTLE_DATASOURCE_TEST", default="20/min"),
+    "datasource_register": env.str("THROTTLE_DATASOURCE_REGISTER", default="10/min"),
+    "datasource_edit": env.str("THROTTLE_DATASOURCE_EDIT", default="30/min"),
+    "datasource_introspect": env.str("THROTTLE_DATASOURCE_INTROSPECT", default="6/min"),
     # Checks of a signed-in user's password (password change, account deletion), per user and per address.
     "password": env.str("THROTTLE_PASSWORD", default="10/hour"),
     "admin_login": env.str("THROTTLE_ADMIN_LOGIN", default="10/min"),
@@ -219,6 +222,7 @@ DATASOURCE_CONNECT_TIMEOUT = env.int("DATASOURCE_CONNECT_TIMEOUT", default=5)
 RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
 RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
+DATASOURCE_INTROSPECTION_SECONDS = env.float("DATASOURCE_INTROSPECTION_SECONDS", default=30)
 RESULT_MAX_COLUMNS = env.int("RESULT_MAX_COLUMNS", default=100)  # a wider result is refused before a row is fetched
 # What a turn keeps of its result (JSON bytes; rows past it are left out), and what one user may keep in all.
 RESULT_STORE_MAX_BYTES = env.int("RESULT_STORE_MAX_BYTES", default=1024 * 1024)

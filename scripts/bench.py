@@ -24,6 +24,7 @@ run under scripts/with-postgres.sh with CHATAPI_APP_DB=postgres for PostgreSQL).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -356,26 +358,42 @@ def slow_wave(
 
 
 def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[int], latency: float) -> dict:
-    """All asks released at once (a barrier), a login a third of a latency later."""
-    results: list[tuple[int, float]] = []
-    timings: list[dict] = []
+    """All asks released at once (a barrier), a login a third of a latency later.
+
+    The load generator shares the machine's cores with the server, so it keeps its
+    own work small: each ask's keep-alive connection is opened and its request
+    body encoded before the barrier, and responses are parsed after the clock
+    stops.
+    """
+    results: list[tuple[int, float, bytes]] = []
     lock = threading.Lock()
+    ready = threading.Barrier(len(conversations) + 1)
     barrier = threading.Barrier(len(conversations) + 1)
+    parts = urlsplit(api)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = json.dumps({"question": "How many rows?"}).encode()
 
     def one(conversation_id: int) -> None:
-        """One ask, released with the others."""
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {token}"
+        """One ask on a connection opened in advance, released with the others."""
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        conn.request("GET", "/api/health/")
+        conn.getresponse().read()
+        path = f"/api/conversations/{conversation_id}/messages/"
+        ready.wait()
         barrier.wait()
-        r, seconds = ask(s, api, conversation_id, "How many rows?")
+        t0 = time.perf_counter()
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        seconds = time.perf_counter() - t0
+        conn.close()
         with lock:
-            results.append((r.status_code, seconds))
-            if r.status_code == 201:
-                timings.append(r.json().get("timings") or {})
+            results.append((response.status, seconds, payload))
 
     threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
     for thread in threads:
         thread.start()
+    ready.wait()
     cpu_before = process_cpu_seconds(UWSGI_PIDFILES)
     barrier.wait()
     start = time.perf_counter()
@@ -387,6 +405,8 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
         thread.join()
     actual = time.perf_counter() - start
     cpu = process_cpu_seconds(UWSGI_PIDFILES) - cpu_before
+    timings = [json.loads(payload).get("timings") or {} for code, _, payload in results if code == 201]
+    results = [(code, seconds) for code, seconds, _ in results]
     return {
         "actual_s": round(actual, 3),
         # uWSGI's CPU time for the whole wave (32 asks and the login), against 2 cores x actual_s.
@@ -441,6 +461,41 @@ elif mode == "fetchall":
     rows = conn.execute("SELECT * FROM events").fetchall()
     print(json.dumps({"rows": len(rows), "ms": round((time.perf_counter() - t0) * 1000, 1),
                       "peak_mb_over_baseline": round(rss_mb() - base, 1)}))
+elif mode == "worker":
+    # The cost of running SQLite statements in a worker process per query, and an attack it stops.
+    import django
+    django.setup()
+    from datasources.engines import sqlite_process
+    from datasources.engines.sqlite import open_sqlite
+    from datasources.errors import QueryTimeout
+    from datasources.executor import execute
+    from datasources.models import DataSource
+    from django.conf import settings
+    ds = DataSource.objects.get(pk=int(sys.argv[4]))
+    sql = "SELECT kind, count(*) FROM events WHERE id <= 1000 GROUP BY kind ORDER BY kind"
+    execute(ds, sql)  # the first worker and its spare
+    worker, direct = [], []
+    for _ in range(30):
+        time.sleep(0.05)  # asks come between model calls: the spare worker has started meanwhile
+        t0 = time.perf_counter(); execute(ds, sql); worker.append(time.perf_counter() - t0)
+        path = os.path.join(sqlite_dir, name)
+        t0 = time.perf_counter()
+        conn = open_sqlite(path, timeout=10); conn.execute(sql).fetchall(); conn.close()
+        direct.append(time.perf_counter() - t0)
+    worker.sort(); direct.sort()
+    settings.SQL_TIMEOUT_SECONDS = 2
+    attack = "SELECT instr(printf('%.*c', 3000000, 'a'), printf('%.*c', 300000, 'a') || 'b')"
+    cpu0 = sqlite_process.stats["cpu_seconds"]; t0 = time.perf_counter()
+    try:
+        execute(ds, attack); outcome = "answered"
+    except QueryTimeout:
+        outcome = "sql_timeout"
+    print(json.dumps({"worker_p50_ms": round(worker[15] * 1000, 1), "worker_p90_ms": round(worker[27] * 1000, 1),
+                      "direct_p50_ms": round(direct[15] * 1000, 1),
+                      "attack_timeout_s": 2, "attack_wall_s": round(time.perf_counter() - t0, 2),
+                      "attack_worker_cpu_s": round(sqlite_process.stats["cpu_seconds"] - cpu0, 2),
+                      "attack_outcome": outcome,
+                      "worker_max_rss_mb": round(sqlite_process.stats["max_rss_kb"] / 1024, 1)}))
 else:
     import django
     django.setup()
@@ -477,7 +532,14 @@ def million_rows(sqlite_dir: str) -> dict:
     ds = DataSource.objects.create(name="bench-million", engine="sqlite", sqlite_path=BIG_DB_NAME)
     capped = run_probe("execute", sqlite_dir, BIG_DB_NAME, str(ds.pk))
     uncapped = run_probe("fetchall", sqlite_dir, BIG_DB_NAME)
-    return {"table_rows": BIG_TABLE_ROWS, "file": created, "capped_execute": capped, "uncapped_fetchall": uncapped}
+    worker = run_probe("worker", sqlite_dir, BIG_DB_NAME, str(ds.pk))
+    return {
+        "table_rows": BIG_TABLE_ROWS,
+        "file": created,
+        "capped_execute": capped,
+        "uncapped_fetchall": uncapped,
+        "sqlite_worker": worker,
+    }
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -638,6 +700,27 @@ def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
             )
     elif capped:
         rows.append(("1,000,000-row table, capped execute", "-", capped.get("error", "?"), "n/a"))
+    worker = big.get("sqlite_worker", {})
+    if "worker_p50_ms" in worker:
+        rows.append(
+            (
+                "SQLite query in a worker process",
+                f"{worker['worker_p50_ms']} ms p50",
+                f"p90 {worker['worker_p90_ms']} ms; in-process {worker['direct_p50_ms']} ms",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "  one-step CPU attack (instr), 2 s timeout",
+                f"{worker['attack_wall_s']} s wall",
+                f"{worker['attack_outcome']}, worker CPU {worker['attack_worker_cpu_s']} s, "
+                f"worker peak {worker['worker_max_rss_mb']} MB",
+                verdict(worker["attack_wall_s"] < worker["attack_timeout_s"] + 2),
+            )
+        )
+    elif worker:
+        rows.append(("SQLite query in a worker process", "-", worker.get("error", "?"), "n/a"))
     return rows
 
 

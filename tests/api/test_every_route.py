@@ -130,6 +130,12 @@ def send(client: Client, method: str, path: str, body: str | None, **headers):
     return client.generic(method, path, body.encode("utf-8", "surrogatepass"), "application/json", **headers)
 
 
+def test_every_api_route_is_in_the_schema():
+    documented = {re.sub(r"\{\w+\}", "<int:pk>", path) for path in published_schema()["paths"]}
+    undocumented = {"/" + route for route in api_routes()} - documented
+    assert undocumented == {"/api/schema/", "/api/docs/", "/api/^.*$"}
+
+
 @pytest.mark.parametrize("route", api_routes())
 def test_api_route_answers_every_method_without_5xx(route, world, user, settings):
     settings.DEBUG_PROPAGATE_EXCEPTIONS = False
@@ -194,3 +200,11 @@ def test_errors_from_outside_drf_are_json(api_client):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+@pytest.mark.urls("tests.api.urls_probe")
+def test_an_html_error_under_api_is_reshaped_as_json(api_client):
+    response = api_client.get("/api/probe/html-refusal/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to do this.", "code": "permission_denied"}
+    assert response["Retry-After"] == "7"
