@@ -96,11 +96,7 @@ class TurnSchema(serializers.Serializer):
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
     preview = serializers.BooleanField(
-<<<<<<< HEAD
         help_text="On list pages: long text or rows were left out; the `self` link gives the whole turn"
-=======
-        help_text="On list pages: true when this item leaves something out (rows, long text); `self` has it whole"
->>>>>>> hardening-limits
     )
     _links = links_field()
 
