@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat.models import Message
 from chatAPI.openapi import ErrorSerializer, LinkSerializer, links_field
+from examples.openapi import TurnFeedbackSchema
 
 ANY_VALUE: dict = {}  # a JSON value of any type (a result cell: text, number, boolean or null)
 
@@ -96,7 +97,11 @@ class TurnSchema(serializers.Serializer):
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
     preview = serializers.BooleanField(
-        help_text="On list pages: long text or rows were left out; the `self` link gives the whole turn"
+        help_text="On list pages: true when this item leaves something out (rows, long text); `self` has it whole"
+    )
+    feedback = TurnFeedbackSchema(allow_null=True, help_text="Your rating, or null")
+    examples_used = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of your verified examples this turn used"
     )
     _links = links_field()
 

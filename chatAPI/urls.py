@@ -14,6 +14,7 @@ api_patterns = [
     path("auth/", include("accounts.urls")),
     path("", include("datasources.urls")),
     path("", include("chat.urls")),
+    path("", include("examples.urls")),
     re_path(r"^.*$", exceptions.not_found_view),
 ]
 

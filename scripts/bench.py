@@ -14,7 +14,9 @@ its own var dir and an in-process fake LLM, then measures, in one run:
   through `datasources.executor.execute`;
 - the same stack as two API nodes behind nginx (`make serve NODES=2`, on the
   same database, with a Redis cache): list throughput with twice the clients,
-  its ratio to one node's, and the same wave of asks across both nodes.
+  its ratio to one node's, and the same wave of asks across both nodes;
+- verified examples: retrieval cost per ask with 2,000 examples on the datasource,
+  and the ask overhead with them (scripts/bench_examples.py).
 
 It prints a table and writes JSON to var/bench/. Nothing timed is asserted.
 The app database follows DATABASE_URL as `make serve` does (SQLite by default;
@@ -42,12 +44,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_examples import EXAMPLES_ON_DATASOURCE, examples_rows, examples_section  # noqa: E402
+
 from tests.deploy.stack import Stack, make_stack  # noqa: E402
 
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
-SECTIONS = ("list", "queries", "asks", "million", "nodes")
+SECTIONS = ("list", "queries", "asks", "million", "nodes", "examples")
 UWSGI_PIDFILES: list[Path] = []  # the uWSGI masters of the stack being measured, set once it runs
 
 
@@ -560,6 +564,7 @@ def print_table(report: dict) -> None:
     rows.extend(ask_rows(report))
     rows.extend(million_rows_table(report))
     rows.extend(two_node_rows(report))
+    rows.extend(examples_rows(report, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()
     print(
@@ -916,6 +921,21 @@ def main() -> int:
             )
         elif "asks" in sections:
             report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
+
+        if "examples" in sections and seeded:
+            print(
+                f"bench: example retrieval with {EXAMPLES_ON_DATASOURCE:,} examples, and asks with them ...", flush=True
+            )
+            report["examples"] = examples_section(
+                api=api,
+                datasource=datasource,
+                llm=llm,
+                bench_user=bench_user,
+                ask_overhead=ask_overhead,
+                summary_ms=summary_ms,
+                asks=args.asks,
+                baseline=report.get("ask_overhead"),
+            )
 
         if "million" in sections:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)

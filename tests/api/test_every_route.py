@@ -102,8 +102,13 @@ def world(user, other_user, sqlite_datasource):
     other_conversation = services.conversation_create(owner=other_user, datasource=theirs, title="not yours")
     message = services.message_ask(conversation=conversation, question="", sql="SELECT * FROM customers")
     assert message.status == Message.Status.OK
+    from examples.services import example_create
+
+    example = example_create(owner=user, datasource=mine, question="How many?", sql="SELECT COUNT(*) FROM customers")
+    other_example = example_create(owner=other_user, datasource=theirs, question="Theirs", sql="SELECT 1")
     missing = [0, 987654321, HUGE]
     return {
+        "examples": [example.pk, other_example.pk, *missing],
         "datasources": [mine.pk, theirs.pk, *missing],
         "conversations": [conversation.pk, other_conversation.pk, *missing],
         "messages": [message.pk, *missing],
