@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -41,10 +42,14 @@ def port_bindable(port: int) -> bool:
 
 
 def free_ports(count: int) -> int:
-    """The first of `count` consecutive loopback ports no socket holds right now."""
+    """The first of `count` consecutive loopback ports no socket holds right now.
+
+    Taken below Linux's ephemeral range (32768 and up), so that no outgoing connection of the
+    test run is given one of them between this check and the servers binding them.
+    """
     for _ in range(200):
-        first = free_port()
-        if first + count <= 65535 and all(port_bindable(first + i) for i in range(1, count)):
+        first = random.randrange(20000, 32700)
+        if all(port_bindable(first + i) for i in range(count)):
             return first
     raise RuntimeError(f"no {count} consecutive free loopback ports")
 
