@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "datasources",
     "chat",
+    "examples",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,9 @@ THROTTLE_RATES = {
     "auth": env.str("THROTTLE_AUTH", default="20/min"),
     "ask": env.str("THROTTLE_ASK", default="30/min"),
     "datasource_test": env.str("THROTTLE_DATASOURCE_TEST", default="20/min"),
+    "datasource_register": env.str("THROTTLE_DATASOURCE_REGISTER", default="10/min"),
+    "datasource_edit": env.str("THROTTLE_DATASOURCE_EDIT", default="30/min"),
+    "datasource_introspect": env.str("THROTTLE_DATASOURCE_INTROSPECT", default="6/min"),
     # Checks of a signed-in user's password (password change, account deletion), per user and per address.
     "password": env.str("THROTTLE_PASSWORD", default="10/hour"),
     "admin_login": env.str("THROTTLE_ADMIN_LOGIN", default="10/min"),
@@ -219,6 +223,7 @@ DATASOURCE_CONNECT_TIMEOUT = env.int("DATASOURCE_CONNECT_TIMEOUT", default=5)
 RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
 RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
+DATASOURCE_INTROSPECTION_SECONDS = env.float("DATASOURCE_INTROSPECTION_SECONDS", default=30)
 RESULT_MAX_COLUMNS = env.int("RESULT_MAX_COLUMNS", default=100)  # a wider result is refused before a row is fetched
 # What a turn keeps of its result (JSON bytes; rows past it are left out), and what one user may keep in all.
 RESULT_STORE_MAX_BYTES = env.int("RESULT_STORE_MAX_BYTES", default=1024 * 1024)
@@ -239,6 +244,12 @@ LLM_MAX_ATTEMPTS = env.int("LLM_MAX_ATTEMPTS", default=3)
 LLM_SCHEMA_MAX_TABLES = env.int("LLM_SCHEMA_MAX_TABLES", default=30)
 LLM_SUMMARY_MAX_ROWS = env.int("LLM_SUMMARY_MAX_ROWS", default=50)
 LLM_HISTORY_TURNS = env.int("LLM_HISTORY_TURNS", default=3)
+# Verified examples: how many similar ones go into the SQL prompt (0: none), the embedding model used to
+# find them (empty: character-level similarity), and how close (0-100) a question must be to one for
+# offline mode to answer with its SQL.
+LLM_EXAMPLES = env.int("LLM_EXAMPLES", default=3)
+OPENAI_EMBEDDING_MODEL = env.str("OPENAI_EMBEDDING_MODEL", default="")
+LLM_EXAMPLES_REUSE_THRESHOLD = env.float("LLM_EXAMPLES_REUSE_THRESHOLD", default=90)
 # A turn still `pending` this long after it started was cut off (its worker restarted or was
 # killed by harakiri, 360 s); it is then shown and stored as failed with `interrupted`.
 TURN_ABANDONED_AFTER = env.int("TURN_ABANDONED_AFTER", default=420)

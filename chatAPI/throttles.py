@@ -98,3 +98,34 @@ def throttled_response(wait: float | None) -> JsonResponse:
     response = JsonResponse({"detail": detail, "code": "throttled"}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+class _MethodThrottle(ScopedThrottle):
+    """A scoped throttle that counts only the listed methods."""
+
+    methods: tuple[str, ...] = ()
+
+    def allow_request(self, request, view):
+        if request.method not in self.methods:
+            return True
+        return super().allow_request(request, view)
+
+
+class DatasourceRegisterThrottle(_MethodThrottle):
+    """Datasource registrations per user (each connects to the database and reads its schema)."""
+
+    scope = "datasource_register"
+    methods = ("POST",)
+
+
+class DatasourceEditThrottle(_MethodThrottle):
+    """Datasource edits per user (a changed connection is connected to and read again)."""
+
+    scope = "datasource_edit"
+    methods = ("PATCH", "PUT")
+
+
+class DatasourceIntrospectThrottle(ScopedThrottle):
+    """Schema reads per user (each can take up to DATASOURCE_INTROSPECTION_SECONDS of database work)."""
+
+    scope = "datasource_introspect"

@@ -43,7 +43,7 @@ def _ip(text: str):
 def _address_pattern(pattern: str):
     """The network an address pattern names ("10.0.0.0/16", "10.0.0.5", "fd00::/8", "10.0.*"), or None."""
     parts = pattern.split(".")
-    if "*" in pattern and len(parts) == 4 and all(p.isdigit() or p == "*" for p in parts):
+    if "*" in pattern and len(parts) <= 4 and all(p.isdigit() or p == "*" for p in parts):
         fixed = list(itertools.takewhile(str.isdigit, parts))
         if any(p != "*" for p in parts[len(fixed) :]):
             return None
@@ -97,10 +97,7 @@ def validate_host(host: str, *, exempt: bool) -> str:
     (an address, a CIDR network, or "10.0.*" meaning 10.0.0.0/16). Names are never matched
     against address patterns: "10.0.*" does not allow "10.0.attacker.example".
     """
-    host = (host or "").strip()
-    if not host or not _HOST_RE.match(host) or "," in host:
-        raise RegistrationRefused(_("Enter a valid host name or IP address."), field="host")
-    host = host.strip("[]")
+    host = _host_shape(host)
     if exempt:
         return host
     networks, names = _allow_list()
@@ -109,6 +106,14 @@ def validate_host(host: str, *, exempt: bool) -> str:
     if any(_in_networks(address, networks) for address in resolve(host)):
         return host
     raise RegistrationRefused(_("This host is not in the list of allowed datasource hosts."), field="host")
+
+
+def _host_shape(host: str) -> str:
+    """The host stripped of brackets, or RegistrationRefused when it is no host name or address."""
+    host = (host or "").strip()
+    if not host or not _HOST_RE.match(host) or "," in host:
+        raise RegistrationRefused(_("Enter a valid host name or IP address."), field="host")
+    return host.strip("[]")
 
 
 def _in_networks(address: str, networks: list) -> bool:
@@ -122,16 +127,16 @@ def network_target(host: str, *, exempt: bool) -> NetworkTarget:
     The connection goes to this address, never to a second resolution of the name, so a
     name that resolves differently a moment later (DNS rebinding) changes nothing.
     """
-    host = validate_host(host, exempt=exempt)
-    addresses = resolve(host)
-    if not addresses:
-        raise DatasourceUnavailable()
+    host = _host_shape(host)
+    addresses = resolve(host)  # the one resolution: what is checked is what is connected to
     if not exempt:
         networks, names = _allow_list()
         if not _name_allowed(host, names):
             addresses = [address for address in addresses if _in_networks(address, networks)]
             if not addresses:
                 raise RegistrationRefused(_("This host is not in the list of allowed datasource hosts."), field="host")
+    if not addresses:
+        raise DatasourceUnavailable()
     return NetworkTarget(host=host, address=addresses[0])
 
 
@@ -265,7 +270,7 @@ def host_exempt(datasource) -> bool:
     return bool(owner.is_staff)
 
 
-def check_datasource(datasource) -> Path | None:
+def check_datasource(datasource, *, target: NetworkTarget | None = None) -> Path | None:
     """Apply every registration rule to `datasource`; returns the resolved SQLite file when there is one.
 
     Used when registering (no name resolution is needed for a name the allow-list names);
@@ -273,20 +278,23 @@ def check_datasource(datasource) -> Path | None:
     """
     if not engines.get(datasource.engine).network:
         return resolve_sqlite_path(datasource.sqlite_path)
-    validate_host(datasource.host, exempt=host_exempt(datasource))
+    if target is None:
+        validate_host(datasource.host, exempt=host_exempt(datasource))
     validate_port(datasource.port)
     if getattr(datasource, "schema", "") and not _SCHEMA_RE.match(datasource.schema):
         raise RegistrationRefused("Enter a plain schema name.", field="schema")
     if not datasource.database:
         raise RegistrationRefused("Enter the database name.", field="database")
-    if is_app_database(datasource.engine, datasource.host, datasource.port, datasource.database):
+    host = target.address if target is not None else datasource.host
+    if is_app_database(datasource.engine, host, datasource.port, datasource.database):
         raise RegistrationRefused(_APP_DB_MESSAGE, field="database")
     return None
 
 
 def connect_target(datasource) -> Path | NetworkTarget:
     """Every registration rule, then what to open: the SQLite file, or the checked network address."""
-    checked = check_datasource(datasource)
-    if checked is not None:
-        return checked
-    return network_target(datasource.host, exempt=host_exempt(datasource))
+    if not engines.get(datasource.engine).network:
+        return check_datasource(datasource)
+    target = network_target(datasource.host, exempt=host_exempt(datasource))
+    check_datasource(datasource, target=target)
+    return target

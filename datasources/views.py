@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 
 from chatAPI.links import link
 from chatAPI.openapi import errors
-from chatAPI.throttles import DatasourceTestThrottle
+from chatAPI.throttles import (
+    DatasourceEditThrottle,
+    DatasourceIntrospectThrottle,
+    DatasourceRegisterThrottle,
+    DatasourceTestThrottle,
+)
 from datasources import selectors, services
 from datasources.errors import DatasourceError
 from datasources.openapi import ConnectionTestSchema, DatasourceSchemaSchema
@@ -39,6 +44,7 @@ class DataSourceListView(GenericAPIView):
     """GET: a page of the datasources the user may use (own + demo). POST: register one."""
 
     serializer_class = DataSourceSerializer
+    throttle_classes = [DatasourceRegisterThrottle]
 
     def get_queryset(self):
         return selectors.datasource_list(user=self.request.user)
@@ -73,6 +79,7 @@ class DataSourceDetailView(GenericAPIView):
     """GET one datasource; PATCH or DELETE your own (demo sets are read-only)."""
 
     serializer_class = DataSourceSerializer
+    throttle_classes = [DatasourceEditThrottle]
 
     @extend_schema(operation_id="getDatasource", summary="Read one datasource", responses={200: DataSourceSerializer})
     def get(self, request, pk):
@@ -125,6 +132,8 @@ class DataSourceTestView(APIView):
 
 class DataSourceIntrospectView(APIView):
     """POST: re-read the schema (owners; staff also for demo sets) and return it."""
+
+    throttle_classes = [DatasourceIntrospectThrottle]
 
     @extend_schema(
         operation_id="introspectDatasource",

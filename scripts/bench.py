@@ -14,7 +14,9 @@ its own var dir and an in-process fake LLM, then measures, in one run:
   through `datasources.executor.execute`;
 - the same stack as two API nodes behind nginx (`make serve NODES=2`, on the
   same database, with a Redis cache): list throughput with twice the clients,
-  its ratio to one node's, and the same wave of asks across both nodes.
+  its ratio to one node's, and the same wave of asks across both nodes;
+- verified examples: retrieval cost per ask with 2,000 examples on the datasource,
+  and the ask overhead with them (scripts/bench_examples.py).
 
 It prints a table and writes JSON to var/bench/. Nothing timed is asserted.
 The app database follows DATABASE_URL as `make serve` does (SQLite by default;
@@ -42,12 +44,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_examples import EXAMPLES_ON_DATASOURCE, examples_rows, examples_section  # noqa: E402
+
 from tests.deploy.stack import Stack, make_stack  # noqa: E402
 
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
-SECTIONS = ("list", "queries", "asks", "million", "nodes")
+SECTIONS = ("list", "queries", "asks", "million", "nodes", "examples")
 UWSGI_PIDFILES: list[Path] = []  # the uWSGI masters of the stack being measured, set once it runs
 
 
@@ -461,6 +465,41 @@ elif mode == "fetchall":
     rows = conn.execute("SELECT * FROM events").fetchall()
     print(json.dumps({"rows": len(rows), "ms": round((time.perf_counter() - t0) * 1000, 1),
                       "peak_mb_over_baseline": round(rss_mb() - base, 1)}))
+elif mode == "worker":
+    # The cost of running SQLite statements in a worker process per query, and an attack it stops.
+    import django
+    django.setup()
+    from datasources.engines import sqlite_process
+    from datasources.engines.sqlite import open_sqlite
+    from datasources.errors import QueryTimeout
+    from datasources.executor import execute
+    from datasources.models import DataSource
+    from django.conf import settings
+    ds = DataSource.objects.get(pk=int(sys.argv[4]))
+    sql = "SELECT kind, count(*) FROM events WHERE id <= 1000 GROUP BY kind ORDER BY kind"
+    execute(ds, sql)  # the first worker and its spare
+    worker, direct = [], []
+    for _ in range(30):
+        time.sleep(0.05)  # asks come between model calls: the spare worker has started meanwhile
+        t0 = time.perf_counter(); execute(ds, sql); worker.append(time.perf_counter() - t0)
+        path = os.path.join(sqlite_dir, name)
+        t0 = time.perf_counter()
+        conn = open_sqlite(path, timeout=10); conn.execute(sql).fetchall(); conn.close()
+        direct.append(time.perf_counter() - t0)
+    worker.sort(); direct.sort()
+    settings.SQL_TIMEOUT_SECONDS = 2
+    attack = "SELECT instr(printf('%.*c', 3000000, 'a'), printf('%.*c', 300000, 'a') || 'b')"
+    cpu0 = sqlite_process.stats["cpu_seconds"]; t0 = time.perf_counter()
+    try:
+        execute(ds, attack); outcome = "answered"
+    except QueryTimeout:
+        outcome = "sql_timeout"
+    print(json.dumps({"worker_p50_ms": round(worker[15] * 1000, 1), "worker_p90_ms": round(worker[27] * 1000, 1),
+                      "direct_p50_ms": round(direct[15] * 1000, 1),
+                      "attack_timeout_s": 2, "attack_wall_s": round(time.perf_counter() - t0, 2),
+                      "attack_worker_cpu_s": round(sqlite_process.stats["cpu_seconds"] - cpu0, 2),
+                      "attack_outcome": outcome,
+                      "worker_max_rss_mb": round(sqlite_process.stats["max_rss_kb"] / 1024, 1)}))
 else:
     import django
     django.setup()
@@ -497,7 +536,14 @@ def million_rows(sqlite_dir: str) -> dict:
     ds = DataSource.objects.create(name="bench-million", engine="sqlite", sqlite_path=BIG_DB_NAME)
     capped = run_probe("execute", sqlite_dir, BIG_DB_NAME, str(ds.pk))
     uncapped = run_probe("fetchall", sqlite_dir, BIG_DB_NAME)
-    return {"table_rows": BIG_TABLE_ROWS, "file": created, "capped_execute": capped, "uncapped_fetchall": uncapped}
+    worker = run_probe("worker", sqlite_dir, BIG_DB_NAME, str(ds.pk))
+    return {
+        "table_rows": BIG_TABLE_ROWS,
+        "file": created,
+        "capped_execute": capped,
+        "uncapped_fetchall": uncapped,
+        "sqlite_worker": worker,
+    }
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -518,6 +564,7 @@ def print_table(report: dict) -> None:
     rows.extend(ask_rows(report))
     rows.extend(million_rows_table(report))
     rows.extend(two_node_rows(report))
+    rows.extend(examples_rows(report, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()
     print(
@@ -658,6 +705,27 @@ def million_rows_table(report: dict) -> list[tuple[str, str, str, str]]:
             )
     elif capped:
         rows.append(("1,000,000-row table, capped execute", "-", capped.get("error", "?"), "n/a"))
+    worker = big.get("sqlite_worker", {})
+    if "worker_p50_ms" in worker:
+        rows.append(
+            (
+                "SQLite query in a worker process",
+                f"{worker['worker_p50_ms']} ms p50",
+                f"p90 {worker['worker_p90_ms']} ms; in-process {worker['direct_p50_ms']} ms",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "  one-step CPU attack (instr), 2 s timeout",
+                f"{worker['attack_wall_s']} s wall",
+                f"{worker['attack_outcome']}, worker CPU {worker['attack_worker_cpu_s']} s, "
+                f"worker peak {worker['worker_max_rss_mb']} MB",
+                verdict(worker["attack_wall_s"] < worker["attack_timeout_s"] + 2),
+            )
+        )
+    elif worker:
+        rows.append(("SQLite query in a worker process", "-", worker.get("error", "?"), "n/a"))
     return rows
 
 
@@ -853,6 +921,21 @@ def main() -> int:
             )
         elif "asks" in sections:
             report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
+
+        if "examples" in sections and seeded:
+            print(
+                f"bench: example retrieval with {EXAMPLES_ON_DATASOURCE:,} examples, and asks with them ...", flush=True
+            )
+            report["examples"] = examples_section(
+                api=api,
+                datasource=datasource,
+                llm=llm,
+                bench_user=bench_user,
+                ask_overhead=ask_overhead,
+                summary_ms=summary_ms,
+                asks=args.asks,
+                baseline=report.get("ask_overhead"),
+            )
 
         if "million" in sections:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)

@@ -38,7 +38,13 @@ def skip_or_fail(reason: str):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Generous throttles, a private datasource folder and the offline LLM unless a test says otherwise."""
-    settings.THROTTLE_RATES = {"auth": "10000/min", "ask": "10000/min", "datasource_test": "10000/min"}
+    settings.THROTTLE_RATES = {
+        "auth": "10000/min",
+        "ask": "10000/min",
+        **dict.fromkeys(
+            ("datasource_test", "datasource_register", "datasource_edit", "datasource_introspect"), "10000/min"
+        ),
+    }
     settings.THROTTLE_RATES.update({"password": "10000/min", "admin_login": "10000/min"})
     settings.DATASOURCE_SQLITE_DIR = tmp_path / "datasources"
     settings.DATASOURCE_SQLITE_DIR.mkdir()

@@ -151,6 +151,8 @@ class Engine:
     #: schemas a table name needs no qualifier in
     default_schemas: tuple[str, ...] = ()
     identifier_quote: str = '"'
+    #: the type to CAST a value to for text (introspection's sample values)
+    text_type: str = "TEXT"
     #: exceptions the DBAPI driver raises
     driver_errors: tuple[type[BaseException], ...] = ()
     #: functions, function-name prefixes and tables the SQL guard refuses on this engine
@@ -193,6 +195,10 @@ class Engine:
     def row_estimate_sql(self) -> str | None:
         """A query (with :name and :schema) that estimates a table's rows from the catalog, or None."""
         return None
+
+    def sample_expression(self, column: str, chars: int) -> str:
+        """SQL for the first `chars` characters of the (quoted) `column` as text, cut before it is fetched."""
+        return f"SUBSTR(CAST({column} AS {self.text_type}), 1, {chars})"
 
     def check_connection(self, raw) -> None:
         """Run the cheapest statement that proves the connection reads (for the connection test)."""

@@ -146,6 +146,25 @@ def _time_left(raw, deadline: float) -> None:
             continue
 
 
+# SQL modes under which the server reads a statement differently from the guard's parser (sqlglot's
+# MySQL dialect): "..." as an identifier, a backslash as an ordinary character, || as concatenation.
+PARSE_CHANGING_MODES = {"ANSI", "ANSI_QUOTES", "NO_BACKSLASH_ESCAPES", "PIPES_AS_CONCAT"}
+
+
+def _force_parse_modes(conn) -> None:
+    """Take the parse-changing modes out of the session's sql_mode (a server or account may set them), and check."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT @@SESSION.sql_mode")
+        modes = [m for m in str(cursor.fetchone()[0] or "").split(",") if m]
+        kept = [m for m in modes if m.upper() not in PARSE_CHANGING_MODES]
+        if kept != modes:
+            cursor.execute("SET SESSION sql_mode = %s", [",".join(kept)])
+            cursor.execute("SELECT @@SESSION.sql_mode")
+            now = {m.upper() for m in str(cursor.fetchone()[0] or "").split(",") if m}
+            if now & PARSE_CHANGING_MODES:
+                raise DatasourceUnavailable()
+
+
 def _abandon_result(raw, cursor) -> bool:
     """Drop the connection under an unbuffered result that was not read to the end.
 
@@ -203,6 +222,7 @@ class MySQLEngine(Engine):
     default_port = 3306
     sqlglot_writer = ChatapiMySQL
     identifier_quote = "`"
+    text_type = "CHAR"
     driver_errors = (pymysql.Error,)
     denied_functions = frozenset(
         {
@@ -242,6 +262,11 @@ class MySQLEngine(Engine):
             else:
                 conn.close()
                 raise DatasourceUnavailable("The database does not support read-only sessions with a time limit.")
+        try:
+            _force_parse_modes(conn)
+        except (pymysql.Error, DatasourceUnavailable):
+            conn.close()
+            raise DatasourceUnavailable()
         return conn
 
     def translate_error(self, raw, exc: BaseException) -> DatasourceError:

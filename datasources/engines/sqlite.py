@@ -169,6 +169,10 @@ class SQLiteEngine(Engine):
     def server_version(self, raw) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 
+    def sample_expression(self, column: str, chars: int) -> str:
+        # SQLite's substr() stops at a NUL; the worker cuts text to `chars` before it crosses instead.
+        return column
+
     def check_connection(self, raw) -> None:
         raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
 

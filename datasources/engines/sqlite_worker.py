@@ -30,6 +30,7 @@ import time
 
 BLOB_TAG = "\x00blob"
 FRAME_BYTES = 64 * 1024
+TEMP_FILE_MAX_BYTES = 1024 * 1024 * 1024
 _PRAGMAS_READ = {"read_uncommitted"}
 _HEADER = struct.Struct(">I")
 
@@ -47,7 +48,8 @@ def _bound_process(timeout: float, max_memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # read-only: no file may grow
+    # Sorts and DISTINCT spill to temporary files; none may grow past this (the database itself is read-only).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (TEMP_FILE_MAX_BYTES, TEMP_FILE_MAX_BYTES))
 
 
 def _authorizer(denied_functions: frozenset):

@@ -160,3 +160,22 @@ def test_a_pending_turn_deleted_mid_answer_stays_deleted(auth_client, conversati
     assert not Message.objects.exists()
     detail = auth_client.get(f"/api/conversations/{conversation['id']}/").json()
     assert (detail["message_count"], detail["last_question"]) == (0, "")
+
+
+def test_a_streamed_statement_whose_client_left_stops_at_the_deadline(auth_client, conversation, settings):
+    # One SQLite VM step that would run for hours: the worker running it is killed at the deadline,
+    # though nobody is listening any more, and the turn is stored as a timeout.
+    from tests.datasources.test_hardening import SQLITE_ONE_STEP_ATTACKS, assert_workers_idle
+
+    settings.SQL_TIMEOUT_SECONDS = 1
+    payload = {"question": "count", "sql": SQLITE_ONE_STEP_ATTACKS["instr_near_miss"], "summarize": False}
+    started = time.monotonic()
+    response = stream(auth_client, conversation, payload)
+    next(iter(response.streaming_content))
+    response.close()  # the client goes away while the statement runs
+    for thread in running_turns():
+        thread.join(timeout=settings.SQL_TIMEOUT_SECONDS + 2)
+    assert time.monotonic() - started < settings.SQL_TIMEOUT_SECONDS + 3
+    assert not running_turns()
+    assert_workers_idle()
+    assert Message.objects.get().error_code == "sql_timeout"

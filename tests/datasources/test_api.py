@@ -63,8 +63,9 @@ def test_list_shows_own_and_demo_but_not_others(auth_client, shop, demo, sqlite_
     assert by_name["shop"]["owner_is_me"] and not by_name["shop"]["is_demo"]
     assert by_name["demo-shop"]["is_demo"] and not by_name["demo-shop"]["owner_is_me"]
     assert by_name["shop"]["table_count"] == 2
-    assert set(rels(by_name["shop"])) == {"self", "schema", "test", "introspect", "update", "delete"}
-    assert set(rels(by_name["demo-shop"])) == {"self", "schema", "test"}
+    learning = {"examples", "suggestions"}
+    assert set(rels(by_name["shop"])) == {"self", "schema", "test", "introspect", "update", "delete"} | learning
+    assert set(rels(by_name["demo-shop"])) == {"self", "schema", "test"} | learning
     assert rels(body)["create"]["method"] == "POST"
     assert rels(by_name["shop"])["self"]["href"].startswith("http://testserver/api/datasources/")
 
@@ -272,6 +273,32 @@ def test_connection_test_is_throttled(auth_client, shop, settings):
     response = auth_client.post(url)
     assert response.status_code == 429
     assert response.json()["code"] == "throttled" and "Retry-After" in response.headers
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("scope", "method", "path", "payload"),
+    [
+        ("datasource_register", "post", "", {"name": "x", "engine": "sqlite", "sqlite_path": "missing.sqlite3"}),
+        ("datasource_edit", "patch", "{pk}/", {"description": "again"}),
+        ("datasource_introspect", "post", "{pk}/introspect/", None),
+    ],
+)
+def test_register_edit_and_introspect_are_throttled(auth_client, shop, settings, scope, method, path, payload):
+    from django.core.cache import cache
+
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, scope: "2/min"}
+    cache.clear()
+    url = LIST_URL + path.format(pk=shop.pk)
+    send = getattr(auth_client, method)
+    codes = [send(url, payload, format="json").status_code for _ in range(2)]
+    assert 429 not in codes and 500 not in codes
+    response = send(url, payload, format="json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled" and "Retry-After" in response.headers
+    # Reading stays open: only the work that connects to a database is counted.
+    assert auth_client.get(LIST_URL).status_code == 200
+    assert auth_client.get(f"{LIST_URL}{shop.pk}/").status_code == 200
     cache.clear()
 
 

@@ -141,6 +141,58 @@ def test_allow_list_supports_wildcards(user, settings):
         _network(user, host="db.example.com.evil.org")
 
 
+@pytest.mark.parametrize(
+    ("allowed", "host", "ok"),
+    [
+        (["10.0.*"], "10.0.attacker.example", False),  # a name is never matched against an address pattern
+        (["10.0.*"], "10.0.3.4", True),
+        (["10.0.*"], "10.1.3.4", False),
+        (["10.1.0.0/16"], "10.1.200.7", True),
+        (["10.1.0.0/16"], "10.2.0.1", False),
+        (["10.1.0.0/16"], "10.1.0.0.evil.example", False),
+        (["127.0.0.0/8"], "localhost", True),  # resolved: its address is in the network
+        (["fd00::/8"], "fd00::5", True),
+        (["db.example.com"], "db.example.com.evil.org", False),
+        (["db.example.com"], "DB.Example.com", True),
+        (["*.db.example.com"], "xdb.example.com", False),
+    ],
+)
+def test_allow_list_matches_names_exactly_and_addresses_by_network(user, settings, allowed, host, ok):
+    settings.DATASOURCE_ALLOWED_HOSTS = allowed
+    if ok:
+        assert _network(user, host=host).pk
+    else:
+        with pytest.raises(RegistrationRefused):
+            _network(user, host=host)
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres), pytest.param("mysql", marks=pytest.mark.mysql)]
+)
+def test_connection_goes_to_the_address_that_was_checked(user, settings, monkeypatch, engine, request):
+    # DNS rebinding needs a second resolution after the check: there is none. The name is known only
+    # to this process's resolver (the system's cannot resolve it, so libpq could not either), and it
+    # is resolved once per query: the driver connects to the address that was checked.
+    from tests.fixtures.datasources import register_network_database
+
+    info = request.getfixturevalue("postgres_database" if engine == "postgresql" else "mysql_database")()
+    settings.DATASOURCE_ALLOWED_HOSTS = ["127.0.0.0/8"]
+    real = socket.getaddrinfo
+    answers = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "db.rebind.example":
+            return real(host, *args, **kwargs)
+        answers.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    datasource = register_network_database(user, {**info, "host": "db.rebind.example"}, engine=engine, name="rb")
+    answers.clear()
+    assert executor.execute(datasource, "SELECT 1 AS one").rows == [[1]]
+    assert len(answers) == 1  # resolved once; the driver connected to that address
+
+
 def test_staff_may_use_any_host(make_user):
     staff = make_user(is_staff=True)
     assert _network(staff, host="warehouse.internal.example").pk
