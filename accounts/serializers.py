@@ -71,6 +71,14 @@ class LoginSerializer(BaseLoginSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"})
 
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            # The same message, with a code a client can tell from a malformed form.
+            messages = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+            raise serializers.ValidationError([str(m) for m in messages], code="invalid_credentials")
+
 
 class RegisterSerializer(BaseRegisterSerializer):
     """Sign-up with email, nickname and the password twice; duplicate emails in any case are refused."""
@@ -104,7 +112,7 @@ class AccountDeleteSerializer(serializers.Serializer):
 
     def validate_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The password is not correct.")
+            raise serializers.ValidationError("The password is not correct.", code="wrong_password")
         return value
 
 

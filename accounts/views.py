@@ -167,7 +167,7 @@ class UserDetailsView(BaseUserDetailsView):
         operation_id="deleteAccount",
         summary="Delete your account and everything it owns (needs your password)",
         request=AccountDeleteSerializer,
-        responses={204: None},
+        responses={204: None, **errors(429)},
     )
     def delete(self, request):
         serializer = AccountDeleteSerializer(data=request.data, context={"request": request})

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat.models import Message
 from chatAPI.openapi import ErrorSerializer, LinkSerializer, links_field
+from examples.openapi import TurnFeedbackSchema
 
 ANY_VALUE: dict = {}  # a JSON value of any type (a result cell: text, number, boolean or null)
 
@@ -42,14 +43,24 @@ class RowsField(serializers.ListField):
     """Rows of a result: lists of JSON values, one per column."""
 
 
-@extend_schema_serializer(component_name="Result")
-class ResultSchema(serializers.Serializer):
-    """The rows a turn's SQL returned (capped; `truncated` says when the cap bit)."""
+@extend_schema_serializer(component_name="StreamResultEvent")
+class StreamResultEventSchema(serializers.Serializer):
+    """`event: result`: the rows the SQL returned (capped; `truncated` says when the row or byte cap bit)."""
 
     columns = serializers.ListField(child=serializers.CharField())
     rows = RowsField()
     row_count = serializers.IntegerField(min_value=0)
     truncated = serializers.BooleanField()
+    stored_truncated = serializers.BooleanField(
+        help_text="Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the storage quota)"
+    )
+
+
+@extend_schema_serializer(component_name="Result")
+class ResultSchema(StreamResultEventSchema):
+    """A turn's stored result: on a list page only a preview's leading rows, `row_count` is the whole count."""
+
+    stored_truncated = serializers.BooleanField(help_text="Rows were left out when the result was stored")
 
 
 @extend_schema_serializer(component_name="TurnError")
@@ -85,6 +96,13 @@ class TurnSchema(serializers.Serializer):
     attempts = serializers.IntegerField(min_value=0)
     timings = TimingsSchema()
     created_at = serializers.DateTimeField()
+    preview = serializers.BooleanField(
+        help_text="On list pages: true when this item leaves something out (rows, long text); `self` has it whole"
+    )
+    feedback = TurnFeedbackSchema(allow_null=True, help_text="Your rating, or null")
+    examples_used = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of your verified examples this turn used"
+    )
     _links = links_field()
 
 
@@ -136,7 +154,7 @@ class StreamErrorEventSchema(serializers.Serializer):
 STREAM_EVENTS = {
     "stage": StreamStageEventSchema,
     "sql": StreamSqlEventSchema,
-    "result": ResultSchema,
+    "result": StreamResultEventSchema,
     "summary": StreamSummaryEventSchema,
     "done": TurnSchema,
     "error": StreamErrorEventSchema,
@@ -146,22 +164,13 @@ STREAM_RESPONSE = OpenApiResponse(
     {
         "type": "string",
         "description": "Server-sent events, each `event: <name>` with `data: <JSON>`: "
-        "`stage` (StreamStageEvent), `sql` (StreamSqlEvent), `result` (Result), `summary` (StreamSummaryEvent, "
+        "`stage` (StreamStageEvent), `sql` (StreamSqlEvent), `result` (StreamResultEvent), `summary` "
+        "(StreamSummaryEvent, "
         "many), then `done` (Turn) or `error` (StreamErrorEvent). Lines starting with `:` keep the "
         "connection open.",
     },
     description="With `Accept: text/event-stream`: the turn as it is answered",
 )
-
-
-def stream_event_components() -> dict[str, type[serializers.Serializer]]:
-    """Serializers whose components the stream's payloads use (registered by the schema hook)."""
-    return {
-        "StreamStageEvent": StreamStageEventSchema,
-        "StreamSqlEvent": StreamSqlEventSchema,
-        "StreamSummaryEvent": StreamSummaryEventSchema,
-        "StreamErrorEvent": StreamErrorEventSchema,
-    }
 
 
 __all__ = [

@@ -27,6 +27,7 @@ from chat.replies import ThinkingFilter, parse_sql, parse_tables, strip_thinking
 from chat.schema_context import TableInfo, dialect_name, load_schema, render_schema, table_summary, with_referenced
 from datasources import executor
 from datasources.errors import DatasourceError, GuardRejected, QueryFailed
+from examples import retrieval, turns
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Context:
     tables: list[TableInfo]
     schema: str
     history: str = ""
+    examples: str = ""
     every_table: list[TableInfo] = field(default_factory=list)
 
 
@@ -144,6 +146,7 @@ def sql_messages(context: Context, question: str) -> list[dict]:
                 schema_heading=prompts.SCHEMA_HEADING,
                 schema=context.schema,
                 history=context.history,
+                examples=context.examples,
                 question_heading=prompts.QUESTION_HEADING,
                 question=question,
             ),
@@ -324,6 +327,7 @@ def answer_turn(
     emit = emit or _no_emit
     tally = Tally()
     client = get_client()
+    learned = None
     try:
         if sql:
             tally.attempts = 1
@@ -334,8 +338,20 @@ def answer_turn(
             message.model = client.model_for(prompts.STAGE_SQL)
             emit("stage", {"stage": "sql"})
             context = build_context(client, message, question, tally)
+            learned = retrieval.for_question(
+                owner_id=message.conversation.owner_id,
+                datasource_id=message.conversation.datasource_id,
+                question=question,
+                offline=client.mode == "offline",
+            )
+            context.examples = retrieval.prompt_block(learned.examples)
             tally.attempts = 1
-            message.sql = generate_sql(client, context, question, tally)
+            if learned.reused is not None:
+                # Offline: a question the user taught is answered with the SQL they verified.
+                message.model = retrieval.REUSE_MODEL
+                message.sql = learned.reused.sql
+            else:
+                message.sql = generate_sql(client, context, question, tally)
             emit("sql", {"sql": message.sql})
             emit("stage", {"stage": "execute"})
             result = execute_with_repair(client, message, context, question, message.sql, tally, emit)
@@ -347,6 +363,7 @@ def answer_turn(
                 "rows": message.rows,
                 "row_count": message.row_count,
                 "truncated": message.truncated,
+                "stored_truncated": message.stored_truncated,
             },
         )
         if summarize_result:
@@ -365,6 +382,8 @@ def answer_turn(
         _record(message, tally, started)
         raise
     _record(message, tally, started)
+    # Not a column: `_finish` stores it with the turn (examples.models.TurnExamples).
+    message.examples_used_ids = learned.ids if learned is not None else []
     return message
 
 
@@ -393,7 +412,7 @@ def _storable(text: str, max_length: int | None) -> str:
 
 
 def _finish(message: Message) -> None:
-    """Save the outcome onto the stored turn; never insert it again if it was deleted meanwhile."""
+    """Save the outcome (and the examples it used) onto the stored turn; never insert it again if it was deleted."""
     for name, max_length in _TEXT_FIELDS.items():
         setattr(message, name, _storable(getattr(message, name), max_length))
     storage.record_turn(message)
@@ -401,6 +420,7 @@ def _finish(message: Message) -> None:
         with transaction.atomic():
             message.save(force_update=True)
             storage.count_turn(message)
+            turns.remember_examples_used(message, list(getattr(message, "examples_used_ids", ())))
     except DatabaseError as exc:
         if not Message.objects.filter(pk=message.pk).exists():
             raise TurnDiscarded() from exc

@@ -7,6 +7,7 @@ from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
 from chat.models import Conversation, Message
+from examples.turns import TURN_RELATED
 
 
 def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
@@ -31,7 +32,11 @@ def conversation_for_update(*, user, pk) -> Conversation:
 
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     """The turns of a conversation the caller already owns, oldest first."""
-    return Message.objects.filter(conversation=conversation).order_by("created_at", "id")
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("conversation", *TURN_RELATED)
+        .order_by("created_at", "id")
+    )
 
 
 # Text a list item shows of a turn's question, SQL, summary and error; the turn itself has it whole.
@@ -59,4 +64,6 @@ def message_list_previews(*, conversation: Conversation) -> QuerySet[Message]:
 
 def message_get(*, user, pk) -> Message:
     """One of the user's turns, or 404."""
-    return get_object_or_404(Message.objects.select_related("conversation").filter(conversation__owner=user), pk=pk)
+    return get_object_or_404(
+        Message.objects.select_related("conversation", *TURN_RELATED).filter(conversation__owner=user), pk=pk
+    )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from chat.models import Conversation, Message
 from chat.selectors import LIST_TEXT_CHARS
 from chatAPI.links import link
+from examples.turns import turn_learning_data, turn_learning_links
 
 
 class ConversationCreateSerializer(serializers.Serializer):
@@ -116,6 +117,7 @@ def message_links(request, message: Message) -> list:
         ),
         link(request, "csv", "The result as CSV", "message-csv", kwargs=kwargs),
         link(request, "delete", "Delete this turn", "message-detail", kwargs=kwargs, method="DELETE"),
+        *turn_learning_links(request, message),
     ]
 
 
@@ -144,6 +146,7 @@ def message_data(request, message: Message) -> dict:
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
         "created_at": _timestamp(message.created_at),
         "preview": False,
+        **turn_learning_data(message),
         "_links": message_links(request, message),
     }
 
@@ -172,6 +175,9 @@ def message_list_item(request, message: Message) -> dict:
     summary, summary_cut = _list_text(message, "summary")
     error_message, error_cut = _list_text(message, "error_message")
     shown = message.result_preview or {}
+    # A turn without a preview has stored nothing yet (pending, or cut off before it finished), or
+    # was stored before previews existed: only those are shown as previews.
+    nothing_stored = message.status == Message.Status.PENDING or message.error_code == "interrupted"
     error = {"code": message.error_code, "message": error_message} if message.error_code else None
     return {
         "id": message.pk,
@@ -192,7 +198,7 @@ def message_list_item(request, message: Message) -> dict:
         "attempts": message.attempts,
         "timings": {"llm_ms": message.llm_ms, "db_ms": message.db_ms, "total_ms": message.total_ms},
         "created_at": _timestamp(message.created_at),
-        # Turns stored before previews existed have none: they are shown as previews too.
-        "preview": question_cut or sql_cut or summary_cut or error_cut or not shown.get("complete", False),
+        "preview": question_cut or sql_cut or summary_cut or error_cut or not shown.get("complete", nothing_stored),
+        **turn_learning_data(message),
         "_links": message_links(request, message),
     }

@@ -27,7 +27,7 @@ from chat.serializers import (
 )
 from chat.streaming import stream_turn, wants_stream
 from chatAPI.links import link
-from chatAPI.openapi import TURN_FAILURE_DESCRIPTIONS, errors
+from chatAPI.openapi import TURN_FAILURE_DESCRIPTIONS, error_response, errors
 from chatAPI.pagination import LinkedPageNumberPagination
 from chatAPI.throttles import AskThrottle
 from datasources.selectors import datasource_get
@@ -42,6 +42,7 @@ ASK_RESPONSES = {
         status: OpenApiResponse(TurnFailureSchema, description=description)
         for status, description in TURN_FAILURE_DESCRIPTIONS.items()
     },
+    409: error_response(409, "Your stored history is full (`storage_quota_exceeded`); nothing was stored"),
 }
 SEARCH = OpenApiParameter("search", str, description="Only conversations whose title or questions contain this")
 DELETE_ALL = OpenApiParameter(

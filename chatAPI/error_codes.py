@@ -26,6 +26,8 @@ VALIDATION_CODES: dict[str, str] = {
     "datasource_mismatch": "The conversation asks another datasource",
     "confirm_all": "Deleting every conversation needs `?all=true`",
     "invalid_page_size": "`per-page` must be a positive whole number",
+    "invalid_credentials": "No account matches this email and password",
+    "wrong_password": "The password given to confirm is not the account's",
     "password_mismatch": "The two passwords differ",
     "password_too_short": "The password is too short",
     "password_too_similar": "The password is too similar to the email or nickname",

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 
 class BodySizeLimitMiddleware:
@@ -25,18 +25,18 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
-# The code each status gets when something outside DRF (Django's CSRF check, a template view,
-# a renderer that is not JSON) answered an error under /api/.
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "request_too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
+# The code and message each status gets when something outside DRF (Django's CSRF check, a
+# template view, a renderer that is not JSON) answered an error under /api/.
+_STATUS_ERRORS = {
+    400: ("bad_request", _("Bad request.")),
+    401: ("not_authenticated", _("Authentication credentials were not provided.")),
+    403: ("permission_denied", _("You do not have permission to do this.")),
+    404: ("not_found", _("Not found.")),
+    405: ("method_not_allowed", _("This method is not allowed here.")),
+    406: ("not_acceptable", _("No representation matches the Accept header.")),
+    413: ("request_too_large", _("The request body is too large.")),
+    415: ("unsupported_media_type", _("The request body must be JSON.")),
+    429: ("throttled", _("Too many requests. Try again later.")),
 }
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
@@ -58,11 +58,10 @@ class ApiErrorShapeMiddleware:
             return response
         status = response.status_code
         if status >= 500:
-            body = {"detail": str(_("Something went wrong on our side. Please try again.")), "code": "server_error"}
+            code, detail = "server_error", _("Something went wrong on our side. Please try again.")
         else:
-            reason = response.reason_phrase or "Request failed"
-            body = {"detail": str(_(reason)) + ".", "code": _STATUS_CODES.get(status, "error")}
-        shaped = JsonResponse(body, status=status)
+            code, detail = _STATUS_ERRORS.get(status, ("error", _("The request could not be completed.")))
+        shaped = JsonResponse({"detail": str(detail), "code": code}, status=status)
         for header in _KEPT_HEADERS:
             if header in response:
                 shaped[header] = response[header]

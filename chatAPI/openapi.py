@@ -52,6 +52,7 @@ ERROR_DESCRIPTIONS = {
     401: _("No access token, or it is expired, malformed or revoked"),
     403: _("You may not do this to this object"),
     404: _("Not found, or not yours"),
+    409: _("Your saved history is full (`storage_quota_exceeded`): delete conversations, then ask again"),
     413: _("The request body is over the size limit"),
     415: _("The request body is not JSON"),
     429: _("Too many requests: wait `Retry-After` seconds"),
@@ -130,7 +131,8 @@ class ApiAutoSchema(AutoSchema):
             statuses.append(404)
         if has_body:
             statuses += [413, 415]
-        if method == "POST" and getattr(view, "throttle_classes", []):
+        # A throttle limits the methods it names (`methods`), by default only POST.
+        if any(method in getattr(throttle, "methods", ("POST",)) for throttle in getattr(view, "throttle_classes", [])):
             statuses.append(429)
         return [status for status in statuses if str(status) not in responses]
 
@@ -197,7 +199,8 @@ def postprocess_error_codes(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorCode"] = _enum_component(error_codes.error_codes(), "Machine code of an error answer.")
     schemas["TurnErrorCode"] = _enum_component(error_codes.turn_error_codes(), "Why a stored turn failed.")
-    for name, enum in (("Error", "ErrorCode"), ("TurnFailure", "ErrorCode"), ("TurnError", "TurnErrorCode")):
+    pairs = [("Error", "ErrorCode"), ("TurnFailure", "ErrorCode"), ("StreamErrorEvent", "ErrorCode")]
+    for name, enum in [*pairs, ("TurnError", "TurnErrorCode")]:
         if name in schemas:
             schemas[name]["properties"]["code"] = {"$ref": f"#/components/schemas/{enum}"}
     return result

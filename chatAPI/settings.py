@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "datasources",
     "chat",
+    "examples",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,12 @@ LLM_MAX_ATTEMPTS = env.int("LLM_MAX_ATTEMPTS", default=3)
 LLM_SCHEMA_MAX_TABLES = env.int("LLM_SCHEMA_MAX_TABLES", default=30)
 LLM_SUMMARY_MAX_ROWS = env.int("LLM_SUMMARY_MAX_ROWS", default=50)
 LLM_HISTORY_TURNS = env.int("LLM_HISTORY_TURNS", default=3)
+# Verified examples: how many similar ones go into the SQL prompt (0: none), the embedding model used to
+# find them (empty: character-level similarity), and how close (0-100) a question must be to one for
+# offline mode to answer with its SQL.
+LLM_EXAMPLES = env.int("LLM_EXAMPLES", default=3)
+OPENAI_EMBEDDING_MODEL = env.str("OPENAI_EMBEDDING_MODEL", default="")
+LLM_EXAMPLES_REUSE_THRESHOLD = env.float("LLM_EXAMPLES_REUSE_THRESHOLD", default=90)
 # A turn still `pending` this long after it started was cut off (its worker restarted or was
 # killed by harakiri, 360 s); it is then shown and stored as failed with `interrupted`.
 TURN_ABANDONED_AFTER = env.int("TURN_ABANDONED_AFTER", default=420)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from chatAPI import exceptions
-from chatAPI.views import ApiRootView, DocsView, HealthView, SchemaView, admin_login
+from chatAPI.views import ApiRootView, DocsView, HealthView, SchemaView, admin_login, admin_password_change
 
 api_patterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -14,13 +14,15 @@ api_patterns = [
     path("auth/", include("accounts.urls")),
     path("", include("datasources.urls")),
     path("", include("chat.urls")),
+    path("", include("examples.urls")),
     re_path(r"^.*$", exceptions.not_found_view),
 ]
 
 urlpatterns = [
     path("api/", include(api_patterns)),
-    # Before the admin's own routes, so its login form cannot be tried without limit.
+    # Before the admin's own routes, so its password checks cannot be tried without limit.
     path("admin/login/", admin_login),
+    path("admin/password_change/", admin_password_change),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from chatAPI.links import link
 from chatAPI.openapi import links_field
-from chatAPI.throttles import AdminLoginThrottle, throttled_response
+from chatAPI.throttles import AdminLoginThrottle, PasswordAddressThrottle, PasswordUserThrottle, throttled_response
 
 API_VERSION = "1.0.0"
 
@@ -103,6 +103,15 @@ def admin_login(request, *args, **kwargs):
         if not throttle.allow_request(request, None):
             return throttled_response(throttle.wait())
     return admin.site.login(request, *args, **kwargs)
+
+
+def admin_password_change(request, *args, **kwargs):
+    """The admin's password change form: its old-password check counts against `THROTTLE_PASSWORD`."""
+    if request.method == "POST":
+        for throttle in (PasswordUserThrottle(), PasswordAddressThrottle()):
+            if not throttle.allow_request(request, None):
+                return throttled_response(throttle.wait())
+    return admin.site.password_change(request, *args, **kwargs)
 
 
 class JsonErrorsMixin:

@@ -25,6 +25,8 @@ def datasource_links(request, datasource: DataSource) -> list[dict]:
         link(request, "self", "This datasource", "datasource-detail", kwargs=kwargs),
         link(request, "schema", "Tables and columns", "datasource-schema", kwargs=kwargs),
         link(request, "test", "Test the connection", "datasource-test", kwargs=kwargs, method="POST"),
+        link(request, "examples", "Your verified examples (question + SQL)", "example-list", kwargs=kwargs),
+        link(request, "suggestions", "Starter questions", "datasource-suggestions", kwargs=kwargs),
     ]
     if can_introspect(datasource, request.user):
         links.append(

@@ -14,7 +14,9 @@ its own var dir and an in-process fake LLM, then measures, in one run:
   through `datasources.executor.execute`;
 - the same stack as two API nodes behind nginx (`make serve NODES=2`, on the
   same database, with a Redis cache): list throughput with twice the clients,
-  its ratio to one node's, and the same wave of asks across both nodes.
+  its ratio to one node's, and the same wave of asks across both nodes;
+- verified examples: retrieval cost per ask with 2,000 examples on the datasource,
+  and the ask overhead with them (scripts/bench_examples.py).
 
 It prints a table and writes JSON to var/bench/. Nothing timed is asserted.
 The app database follows DATABASE_URL as `make serve` does (SQLite by default;
@@ -24,6 +26,7 @@ run under scripts/with-postgres.sh with CHATAPI_APP_DB=postgres for PostgreSQL).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -34,18 +37,21 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_examples import EXAMPLES_ON_DATASOURCE, examples_rows, examples_section  # noqa: E402
+
 from tests.deploy.stack import Stack, make_stack  # noqa: E402
 
 OUT_DIR = ROOT / "var" / "bench"
 BIG_TABLE_ROWS = 1_000_000
 BIG_DB_NAME = "bench_million.sqlite3"
-SECTIONS = ("list", "queries", "asks", "million", "nodes")
+SECTIONS = ("list", "queries", "asks", "million", "nodes", "examples")
 UWSGI_PIDFILES: list[Path] = []  # the uWSGI masters of the stack being measured, set once it runs
 
 
@@ -356,26 +362,42 @@ def slow_wave(
 
 
 def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[int], latency: float) -> dict:
-    """All asks released at once (a barrier), a login a third of a latency later."""
-    results: list[tuple[int, float]] = []
-    timings: list[dict] = []
+    """All asks released at once (a barrier), a login a third of a latency later.
+
+    The load generator shares the machine's cores with the server, so it keeps its
+    own work small: each ask's keep-alive connection is opened and its request
+    body encoded before the barrier, and responses are parsed after the clock
+    stops.
+    """
+    results: list[tuple[int, float, bytes]] = []
     lock = threading.Lock()
+    ready = threading.Barrier(len(conversations) + 1)
     barrier = threading.Barrier(len(conversations) + 1)
+    parts = urlsplit(api)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = json.dumps({"question": "How many rows?"}).encode()
 
     def one(conversation_id: int) -> None:
-        """One ask, released with the others."""
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {token}"
+        """One ask on a connection opened in advance, released with the others."""
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        conn.request("GET", "/api/health/")
+        conn.getresponse().read()
+        path = f"/api/conversations/{conversation_id}/messages/"
+        ready.wait()
         barrier.wait()
-        r, seconds = ask(s, api, conversation_id, "How many rows?")
+        t0 = time.perf_counter()
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        seconds = time.perf_counter() - t0
+        conn.close()
         with lock:
-            results.append((r.status_code, seconds))
-            if r.status_code == 201:
-                timings.append(r.json().get("timings") or {})
+            results.append((response.status, seconds, payload))
 
     threads = [threading.Thread(target=one, args=(c,)) for c in conversations]
     for thread in threads:
         thread.start()
+    ready.wait()
     cpu_before = process_cpu_seconds(UWSGI_PIDFILES)
     barrier.wait()
     start = time.perf_counter()
@@ -387,6 +409,8 @@ def one_wave(api: str, token: str, login: tuple[str, str], conversations: list[i
         thread.join()
     actual = time.perf_counter() - start
     cpu = process_cpu_seconds(UWSGI_PIDFILES) - cpu_before
+    timings = [json.loads(payload).get("timings") or {} for code, _, payload in results if code == 201]
+    results = [(code, seconds) for code, seconds, _ in results]
     return {
         "actual_s": round(actual, 3),
         # uWSGI's CPU time for the whole wave (32 asks and the login), against 2 cores x actual_s.
@@ -540,6 +564,7 @@ def print_table(report: dict) -> None:
     rows.extend(ask_rows(report))
     rows.extend(million_rows_table(report))
     rows.extend(two_node_rows(report))
+    rows.extend(examples_rows(report, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()
     print(
@@ -896,6 +921,21 @@ def main() -> int:
             )
         elif "asks" in sections:
             report["asks"] = "skipped: no demo datasource (seed_demo is not available)"
+
+        if "examples" in sections and seeded:
+            print(
+                f"bench: example retrieval with {EXAMPLES_ON_DATASOURCE:,} examples, and asks with them ...", flush=True
+            )
+            report["examples"] = examples_section(
+                api=api,
+                datasource=datasource,
+                llm=llm,
+                bench_user=bench_user,
+                ask_overhead=ask_overhead,
+                summary_ms=summary_ms,
+                asks=args.asks,
+                baseline=report.get("ask_overhead"),
+            )
 
         if "million" in sections:
             print(f"bench: a capped query over a {BIG_TABLE_ROWS:,}-row SQLite table ...", flush=True)

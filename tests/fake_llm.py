@@ -1,7 +1,13 @@
 """A small OpenAI-compatible HTTP server for tests, browser runs and benchmarks.
 
 Endpoints: `POST /v1/chat/completions` (plain JSON, or server-sent event chunks
-with `"stream": true`, ending in `data: [DONE]`) and `GET /v1/models`.
+with `"stream": true`, ending in `data: [DONE]`), `POST /v1/embeddings` and
+`GET /v1/models`.
+
+Embeddings are deterministic: each text's character bigrams (lowered, spaces
+dropped) hashed into `EMBEDDING_DIMENSIONS` counts, so texts sharing many
+bigrams are close, in Korean as in English. Each request's `input` list is kept
+in `fake.embedding_requests`; `fake.fail_embeddings = True` answers them with 503.
 
 Use from Python::
 
@@ -158,6 +164,21 @@ def default_reply(request: RecordedRequest) -> str:
     return "OK"
 
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """The fake server's embedding of `text` (character bigrams hashed into buckets; see the module docstring)."""
+    import zlib
+
+    squeezed = "".join(str(text).lower().split())
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for index in range(max(len(squeezed) - 1, 1)):
+        bigram = squeezed[index : index + 2]
+        vector[zlib.crc32(bigram.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+    return vector
+
+
 class _Server(ThreadingHTTPServer):
     """Threaded server with a listen backlog for bursts of concurrent requests (the default is 5)."""
 
@@ -176,6 +197,8 @@ class FakeLLM:
         self.latency = latency
         self.model = model
         self.requests: list[RecordedRequest] = []
+        self.embedding_requests: list[list[str]] = []
+        self.fail_embeddings = False
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -208,6 +231,8 @@ class FakeLLM:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
+            self.embedding_requests.clear()
+        self.fail_embeddings = False
         self.latency = 0.0
 
     def enqueue(self, *replies: Reply, stage: str | None = None) -> None:
@@ -287,6 +312,9 @@ class FakeLLM:
             def do_POST(self):  # noqa: N802 - stdlib name
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    self._embeddings(raw)
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                     return
@@ -307,6 +335,33 @@ class FakeLLM:
                     self._answer(request, reply)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
+
+            def _embeddings(self, raw: bytes) -> None:
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    self._send_json(400, {"error": {"message": "invalid JSON", "type": "invalid_request_error"}})
+                    return
+                texts = body.get("input")
+                texts = [texts] if isinstance(texts, str) else list(texts or [])
+                with fake._lock:
+                    fake.embedding_requests.append(texts)
+                fake._wait(fake.latency)
+                if fake.fail_embeddings:
+                    self._send_json(503, {"error": {"message": "embeddings down", "type": "server_error"}})
+                    return
+                self._send_json(
+                    200,
+                    {
+                        "object": "list",
+                        "model": str(body.get("model", "")),
+                        "data": [
+                            {"object": "embedding", "index": i, "embedding": fake_embedding(text)}
+                            for i, text in enumerate(texts)
+                        ],
+                        "usage": {"prompt_tokens": sum(_tokens(t) for t in texts), "total_tokens": 0},
+                    },
+                )
 
             def _answer(self, request: RecordedRequest, reply: Reply) -> None:
                 if reply.kind == "error":

@@ -37,6 +37,7 @@ class EvalQuestion:
     lang: str = "en"
     supported: bool | None = None  # whether offline mode claims this question's shape
     example_id: int | None = None  # the verified example it came from, left out when it is asked
+    owner_id: int | None = None  # whose question it is: asked as them (with their other examples)
 
 
 _TRUE = {"1", "true", "yes", "y"}

@@ -21,6 +21,7 @@ from chat.pipeline import answer_turn
 from datasources import executor
 from datasources.errors import DatasourceError
 from datasources.models import DataSource
+from examples import retrieval
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +79,10 @@ def evaluate_question(datasource: DataSource, item: EvalQuestion, *, summarize: 
         outcome.code, outcome.message = "gold_failed", f"The gold SQL failed: {exc.message}"
         return outcome
     outcome.gold_row_count = gold.row_count
-    turn = Message(conversation=Conversation(datasource=datasource), question=item.question)
+    turn = Message(conversation=Conversation(datasource=datasource, owner_id=item.owner_id), question=item.question)
     try:
-        answer_turn(turn, question=item.question, summarize_result=summarize)
+        with retrieval.leaving_out(item.example_id):
+            answer_turn(turn, question=item.question, summarize_result=summarize)
     except Exception:  # noqa: BLE001 - one failing question must not end the run; the turn says server_error
         logger.info("Evaluation question failed unexpectedly: %s", item.question)
     outcome.predicted_sql = turn.sql

@@ -1,10 +1,10 @@
 // Chat page: the conversation sidebar, new chat with a datasource picker,
 // the thread, and asking with live progress from the streaming endpoint.
 
-import { api, ApiError, entry, fetchAll, linkTo, stream, withParams } from "./api.js";
+import { api, ApiError, entry, fetchAll, linkHref, linkTo, stream, withParams } from "./api.js";
 import { ConversationList } from "./conversation-list.js";
 import { $, el, emptyState, loading, replace } from "./dom.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 import { mountHeader, mountLlmBanner, requireAuth } from "./session.js";
 import { TurnView, renderTurns } from "./turn-view.js";
 import { confirmDialog, showError, toast } from "./ui.js";
@@ -106,16 +106,47 @@ async function showWelcome() {
   setHeading(t("chat.newChat"), "");
   els.picker.hidden = false;
   const tables = el("div", { class: "welcome-tables" });
+  const suggested = el("div", { class: "welcome-suggestions" });
   const welcome = el("section", { class: "welcome" },
     el("h2", null, t("chat.welcomeTitle")),
     el("p", { class: "muted" }, t("chat.welcomeText")),
+    suggested,
     tables);
   replace(els.thread, welcome);
   if (!state.datasources.length) {
     replace(tables, emptyState(t("chat.noDatasourceTitle"), t("chat.noDatasourceHint"), el("a", { class: "btn btn-primary", href: "datasources.html" }, t("chat.addDatasource"))));
     return;
   }
-  await showTableHints(tables);
+  await Promise.all([showSuggestions(suggested, selectedDatasource()), showTableHints(tables)]);
+}
+
+/** Starter questions for `ds` in the site's language (the user's most used examples first); a click asks one. */
+async function showSuggestions(container, ds) {
+  const href = ds && linkHref(ds, "suggestions");
+  if (!href) { container.replaceChildren(); return; }
+  const token = state.loadToken;
+  try {
+    const body = await api.get(withParams(href, { lang: locale() }));
+    if (token !== state.loadToken || !container.isConnected) return;
+    const items = Array.isArray(body.results) ? body.results : [];
+    if (!items.length) { container.replaceChildren(); return; }
+    replace(container,
+      el("p", { class: "label", id: "suggestions-label" }, t("chat.suggestionsTitle", { name: ds.name })),
+      el("div", { class: "chips suggestions", role: "group", "aria-labelledby": "suggestions-label" }, items.map((item) => {
+        const chip = el("button", { type: "button", class: ["chip", "suggestion", item.source === "example" ? "chip-example" : null], title: item.source === "example" ? t("chat.suggestionFromExample") : null }, item.question);
+        chip.addEventListener("click", () => {
+          if (state.busy) return;
+          els.sqlMode.checked = false;
+          syncSqlMode();
+          els.question.value = item.question;
+          autoGrow();
+          submit();
+        });
+        return chip;
+      })));
+  } catch {
+    container.replaceChildren();
+  }
 }
 
 async function showTableHints(container) {
@@ -177,8 +208,12 @@ async function openConversation(id, { push = false, href = null } = {}) {
     setHeading(conversation.title || t("common.untitled"), subtitleFor(conversation));
     const turns = await fetchAll(linkTo(conversation, "messages"));
     if (token !== state.loadToken) return;
-    if (!turns.length) replace(els.thread, emptyState(t("chat.noQuestions"), t("chat.askFirst")));
-    else renderTurns(els.thread, turns);
+    if (!turns.length) {
+      const suggested = el("div", { class: "welcome-suggestions" });
+      replace(els.thread, emptyState(t("chat.noQuestions"), t("chat.askFirst")), suggested);
+      const ds = state.datasources.find((item) => conversation.datasource && String(item.id) === String(conversation.datasource.id));
+      showSuggestions(suggested, ds);
+    } else renderTurns(els.thread, turns);
     scrollToEnd(true);
   } catch (error) {
     if (token !== state.loadToken) return;
@@ -232,7 +267,7 @@ async function ask(text, { asSql = false } = {}) {
     return;
   }
   els.picker.hidden = true;
-  if (els.thread.querySelector(".welcome, .empty")) els.thread.replaceChildren();
+  if (els.thread.querySelector(".welcome, .empty, .welcome-suggestions")) els.thread.replaceChildren();
   setHeading(conversation.title || text, subtitleFor(conversation));
   const view = new TurnView({ question, sql: asSql ? text : "", live: true });
   els.thread.append(view.node);
@@ -371,6 +406,8 @@ async function start() {
     localStorage.setItem(LAST_DS_KEY, els.select.value);
     const hints = els.thread.querySelector(".welcome-tables");
     if (hints) showTableHints(hints);
+    const suggested = els.thread.querySelector(".welcome .welcome-suggestions");
+    if (suggested) showSuggestions(suggested, selectedDatasource());
   });
   window.addEventListener("popstate", route);
 

@@ -5,6 +5,7 @@ import { $, el, emptyState, loading, replace } from "./dom.js";
 import { compareText, formatCount, formatDateTime, formatDuration, formatRelative, hasMessage, t } from "./i18n.js";
 import { mountHeader, requireAuth } from "./session.js";
 import { showSchema } from "./schema-browser.js";
+import { showExamples } from "./examples-view.js";
 import { clearFormErrors, confirmDialog, setBusy, showError, showFormErrors, toast } from "./ui.js";
 
 const DEFAULT_PORTS = { postgresql: "5432", mysql: "3306" };
@@ -12,6 +13,7 @@ const list = $("#ds-list");
 const form = $("#ds-form");
 const engineSelect = $("#ds-engine");
 const schemaBox = $("#schema");
+const examplesBox = $("#examples");
 
 function engineLabel(engine) {
   return hasMessage(`ds.engine.${engine}`) ? t(`ds.engine.${engine}`) : engine;
@@ -70,7 +72,13 @@ function renderItem(ds) {
     introspectButton.addEventListener("click", () => introspect(ds, introspectButton, status));
     actions.append(introspectButton);
   }
-  actions.append(schemaButton, el("a", { class: "btn btn-small btn-ghost", href: `chat.html?ds=${encodeURIComponent(ds.id)}` }, t("ds.ask")));
+  actions.append(schemaButton);
+  if (linkHref(ds, "examples")) {
+    const examplesButton = el("button", { type: "button", class: "btn btn-small" }, t("ds.examples"));
+    examplesButton.addEventListener("click", () => showExamples(examplesBox, ds));
+    actions.append(examplesButton);
+  }
+  actions.append(el("a", { class: "btn btn-small btn-ghost", href: `chat.html?ds=${encodeURIComponent(ds.id)}` }, t("ds.ask")));
   if (linkHref(ds, "delete")) {
     const deleteButton = el("button", { type: "button", class: "btn btn-small btn-danger-ghost" }, t("common.delete"));
     deleteButton.addEventListener("click", () => remove(ds));
@@ -137,6 +145,7 @@ async function remove(ds) {
     await api.del(linkTo(ds, "delete"));
     toast(t("ds.deleted"), "success");
     if (schemaBox.dataset.id === String(ds.id)) schemaBox.hidden = true;
+    if (examplesBox.dataset.id === String(ds.id)) examplesBox.hidden = true;
     load();
   } catch (error) {
     toast(error.readable, "error");

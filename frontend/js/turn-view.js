@@ -2,7 +2,7 @@
 // result table, CSV download and chart — filled in live while it streams.
 
 import { api, download, linkHref, linkTo } from "./api.js";
-import { el, clear, replace } from "./dom.js";
+import { el, clear, replace, svg } from "./dom.js";
 import { chartSpec, renderChart } from "./chart.js";
 import { formatCount, formatDateTime, formatDuration, formatNumber, hasMessage, t } from "./i18n.js";
 import { toast } from "./ui.js";
@@ -11,6 +11,13 @@ const TABLE_PREVIEW_ROWS = 100;
 const PENDING_FIRST_CHECK_MS = 2000;
 const PENDING_MAX_CHECK_MS = 15000;
 const STAGES = ["sql", "execute", "summary"];
+// A thumb (Material Design "thumb_up" outline, Apache-2.0); thumbs down is the same shape turned over.
+const THUMB_PATH = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function thumbIcon(down) {
+  return svg("svg", { viewBox: "0 0 24 24", width: "18", height: "18", "aria-hidden": "true", focusable: "false", class: down ? "thumb-icon thumb-icon-down" : "thumb-icon" },
+    svg("path", { d: THUMB_PATH, fill: "currentColor" }));
+}
 
 // Identifiers, years and codes read wrong with thousands separators.
 const RAW_NUMBER_COLUMN = /(^id$|_id$|^id_|year|code|zip|phone|^no$|번호|연도)/i;
@@ -124,7 +131,7 @@ export class TurnView {
     if (!card.isConnected) this.answer.append(card);
   }
 
-  /** Render the stored turn in full. */
+  /** Render a stored turn; a list page's preview of one is replaced by the whole turn once it is near the screen. */
   render(turn) {
     this.node.dataset.id = turn.id;
     this.node.dataset.status = turn.status;
@@ -136,9 +143,71 @@ export class TurnView {
     if (turn.error) card.append(errorNotice(turn.error.code, turn.error.message));
     if (turn.summary) card.append(el("p", { class: "summary" }, turn.summary));
     if (turn.sql) card.append(sqlBlock(turn.sql));
-    if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) card.append(this.resultSection(turn.result, turn));
+    if (turn.preview && turn.status !== "pending") {
+      card.append(el("p", { class: "muted small loading-whole" }, t("turn.loadingWhole")));
+      this.loadWhole(turn);
+    } else if (turn.result && Array.isArray(turn.result.columns) && turn.result.columns.length) {
+      card.append(this.resultSection(turn.result, turn));
+    }
+    const notes = learningNotes(turn);
+    if (notes) card.append(notes);
     card.append(metaLine(turn));
+    if (turn.status !== "pending" && linkHref(turn, "rate")) card.append(this.feedbackBar(turn));
     replace(this.answer, card);
+  }
+
+  /** Fetch the whole turn (its `self` link) when its preview comes near the screen, and show it. */
+  loadWhole(turn) {
+    const load = async () => {
+      try {
+        const whole = await api.get(linkTo(turn, "self"));
+        if (this.node.isConnected) this.render({ ...whole, preview: false });
+      } catch (error) {
+        if (error.status === 404) this.fail(t("turn.deleted"), "not_found");
+        else this.fail(error.readable || error.message, error.code);
+      }
+    };
+    if (!("IntersectionObserver" in window)) { load(); return; }
+    const watcher = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) { watcher.disconnect(); load(); }
+    }, { rootMargin: "600px 0px" });
+    // Observe once the view is on the page (renderTurns appends it after rendering).
+    requestAnimationFrame(() => watcher.observe(this.node));
+  }
+
+  /** Thumbs up/down: pressing the pressed one withdraws the rating; the server answers with the turn. */
+  feedbackBar(turn) {
+    const rating = turn.feedback ? turn.feedback.rating : null;
+    const canRateUp = turn.status === "ok" && Boolean(turn.sql) && Boolean(turn.question);
+    const status = el("span", { class: "feedback-note muted small", role: "status" });
+    if (rating === "up" && turn.feedback.example) status.textContent = t("turn.savedAsExample");
+    else if (rating === "down") status.textContent = t("turn.ratedDown");
+    const thumb = (value) => {
+      const pressed = rating === value;
+      const button = el("button", {
+        type: "button",
+        class: ["btn", "btn-small", "btn-ghost", "thumb", `thumb-${value}`],
+        "aria-pressed": pressed ? "true" : "false",
+        title: t(`turn.rate.${value}`),
+        disabled: value === "up" && !canRateUp && !pressed,
+      }, thumbIcon(value === "down"), el("span", { class: "visually-hidden" }, t(`turn.rate.${value}`)));
+      button.addEventListener("click", () => this.rate(turn, pressed ? null : value, value, status));
+      return button;
+    };
+    return el("div", { class: "feedback", role: "group", "aria-label": t("turn.rate.label") }, thumb("up"), thumb("down"), status);
+  }
+
+  async rate(turn, rating, pressedValue, status) {
+    for (const button of this.node.querySelectorAll(".thumb")) button.disabled = true;
+    try {
+      const updated = rating ? await api.post(linkTo(turn, "rate"), { rating }) : await api.del(linkTo(turn, "unrate"));
+      this.render(updated);
+      this.node.querySelector(`.thumb-${pressedValue}`)?.focus();
+    } catch (error) {
+      status.textContent = "";
+      toast(error.readable || error.message, "error");
+      this.render(turn);
+    }
   }
 
   /** Check a stored turn that is still being answered (elsewhere) until it is done, while it is on screen. */
@@ -188,6 +257,14 @@ function errorNotice(code, message) {
   return el("div", { class: "notice notice-error turn-error", role: "alert" },
     el("p", { class: "error-title" }, hasMessage(`turn.error.${code}`) ? t(`turn.error.${code}`) : t("turn.errorTitle")),
     message ? el("p", { class: "error-message" }, message) : null);
+}
+
+/** Whether a turn was answered from (or helped by) the user's verified examples. */
+function learningNotes(turn) {
+  const used = Array.isArray(turn.examples_used) ? turn.examples_used.length : 0;
+  if (!used) return null;
+  const text = turn.model === "offline:example" ? t("turn.answeredFromExample") : t("turn.examplesUsed", { count: used });
+  return el("p", { class: "learning-note small" }, text);
 }
 
 function metaLine(turn) {

@@ -15,3 +15,11 @@ def wsgi_keeps_the_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def wsgi_app():
+    """The WSGI application, for in-process HTTP clients (httpx, schemathesis)."""
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()

@@ -82,3 +82,18 @@ class SchemaChecker:
         schema = {**_to_json_schema(content[media]["schema"]), "components": self.components}
         jsonschema.validate(json.loads(response.content), schema)
         self.checked.setdefault(operation["operationId"], set()).add(response.status_code)
+
+    def check_stream(self, path: str, text: str) -> list[str]:
+        """Validate each server-sent event of an ask's stream against its documented payload; the event names."""
+        media = self.operation("POST", path)["responses"]["200"]["content"]["text/event-stream"]
+        names = []
+        for block in text.split("\n\n"):
+            lines = [line for line in block.splitlines() if not line.startswith(":")]
+            if not lines:
+                continue
+            name = lines[0].removeprefix("event: ")
+            data = json.loads(lines[1].removeprefix("data: "))
+            assert name in media["x-events"], f"undocumented event {name!r}"
+            jsonschema.validate(data, {**media["x-events"][name], "components": self.components})
+            names.append(name)
+        return names

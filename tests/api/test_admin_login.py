@@ -65,3 +65,26 @@ def test_the_count_is_per_client_address(settings, staff, clock):
     admin = Client(REMOTE_ADDR="198.51.100.7")
     assert sign_in(admin, DEFAULT_PASSWORD).status_code == 302
     assert is_signed_in(admin)
+
+
+def test_the_admin_password_change_form_counts_as_a_password_check(settings, staff, clock):
+    """A hijacked admin session cannot guess the password through the admin's own change form."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "password": "3/hour"}
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    client.force_login(staff)
+
+    def change(old: str):
+        new = "New-zebra-lamp-99"
+        return client.post("/admin/password_change/", {"old_password": old, "new_password1": new, "new_password2": new})
+
+    for guess in ("guess-1", "guess-2", "guess-3"):
+        assert change(guess).status_code == 200  # the form again, with its error
+    response = change(DEFAULT_PASSWORD)
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    staff.refresh_from_db()
+    assert staff.check_password(DEFAULT_PASSWORD)
+
+    clock["now"] += 3601
+    assert change(DEFAULT_PASSWORD).status_code == 302
+    staff.refresh_from_db()
+    assert staff.check_password("New-zebra-lamp-99")

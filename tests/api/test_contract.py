@@ -18,10 +18,11 @@ SHOP = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT);
 INSERT INTO customers VALUES (1, 'Ann', 'Seoul'), (2, 'Bo', 'Busan');
 """
-VERB_ID = re.compile(
-    r"^(get|list|create|update|delete|rename|ask|login|logout|register|refresh|verify|change|"
-    r"download|test|introspect|describe)[A-Za-z]*$"
-)
+VERBS = (
+    "get list create update delete rename ask login logout register refresh verify change download test "
+    "introspect describe add remove set send rate import export search evaluate run upload"
+).split()
+VERB_ID = re.compile(rf"^({'|'.join(VERBS)})([A-Z][A-Za-z]*)?$")
 
 
 def operations():
@@ -150,8 +151,12 @@ class TestRealAnswersMatchTheSchema:
             url, {"question": "How many customers are there?"}, format="json", HTTP_ACCEPT="text/event-stream"
         )
         checker.check("POST", url, stream)
-        text = b"".join(stream.streaming_content).decode()
-        assert [line[7:] for line in text.splitlines() if line.startswith("event: ")][-1] == "done"
+        events = checker.check_stream(url, b"".join(stream.streaming_content).decode())
+        assert events[:5] == ["stage", "sql", "stage", "result", "stage"]
+        assert set(events[5:-1]) == {"summary"} and events[-1] == "done"
+        refused = auth_client.post(url, {"sql": "DROP TABLE customers"}, format="json", HTTP_ACCEPT="text/event-stream")
+        events = checker.check_stream(url, b"".join(refused.streaming_content).decode())
+        assert events[-1] == "error"
 
     def test_accounts_datasources_and_throttles(self, api_client, auth_client, shop, checker, settings):
         body = {"email": "c@example.com", "nickname": "C", "password1": "Zebra-lamp-77", "password2": "Zebra-lamp-77"}
@@ -184,6 +189,13 @@ class TestSpecificCodes:
         assert auth_client.get("/api/conversations/?page=9").json()["code"] == "page_not_found"
         other = auth_client.post("/api/chat/", {"question": "x", "conversation": 987654}, format="json").json()
         assert other["code"] == "unknown_conversation"
+
+    def test_password_failures_have_their_own_codes(self, api_client, auth_client, user):
+        login = {"email": user.email, "password": "not it"}
+        body = api_client.post("/api/auth/login/", login, format="json").json()
+        assert body["code"] == "invalid_credentials" and body["detail"] == "Unable to log in with provided credentials."
+        body = auth_client.delete("/api/auth/user/", {"password": "not it"}, format="json").json()
+        assert body["code"] == "wrong_password" and body["errors"] == {"password": ["The password is not correct."]}
 
     def test_several_different_failures_answer_invalid_with_every_field(self, api_client):
         body = api_client.post("/api/auth/registration/", {"email": "not-an-email"}, format="json").json()

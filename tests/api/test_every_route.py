@@ -102,8 +102,13 @@ def world(user, other_user, sqlite_datasource):
     other_conversation = services.conversation_create(owner=other_user, datasource=theirs, title="not yours")
     message = services.message_ask(conversation=conversation, question="", sql="SELECT * FROM customers")
     assert message.status == Message.Status.OK
+    from examples.services import example_create
+
+    example = example_create(owner=user, datasource=mine, question="How many?", sql="SELECT COUNT(*) FROM customers")
+    other_example = example_create(owner=other_user, datasource=theirs, question="Theirs", sql="SELECT 1")
     missing = [0, 987654321, HUGE]
     return {
+        "examples": [example.pk, other_example.pk, *missing],
         "datasources": [mine.pk, theirs.pk, *missing],
         "conversations": [conversation.pk, other_conversation.pk, *missing],
         "messages": [message.pk, *missing],
@@ -128,6 +133,12 @@ def send(client: Client, method: str, path: str, body: str | None, **headers):
     if body is None:
         return client.generic(method, path, **headers)
     return client.generic(method, path, body.encode("utf-8", "surrogatepass"), "application/json", **headers)
+
+
+def test_every_api_route_is_in_the_schema():
+    documented = {re.sub(r"\{\w+\}", "<int:pk>", path) for path in published_schema()["paths"]}
+    undocumented = {"/" + route for route in api_routes()} - documented
+    assert undocumented == {"/api/schema/", "/api/docs/", "/api/^.*$"}
 
 
 @pytest.mark.parametrize("route", api_routes())
@@ -194,3 +205,11 @@ def test_errors_from_outside_drf_are_json(api_client):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+@pytest.mark.urls("tests.api.urls_probe")
+def test_an_html_error_under_api_is_reshaped_as_json(api_client):
+    response = api_client.get("/api/probe/html-refusal/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to do this.", "code": "permission_denied"}
+    assert response["Retry-After"] == "7"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.core.wsgi import get_wsgi_application
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "scripts" / "openapi-client.yml"
@@ -65,11 +64,11 @@ def _module(package, name: str):
 
 
 @pytest.mark.django_db
-def test_generated_client_works_end_to_end(generated, sqlite_datasource):
+def test_generated_client_works_end_to_end(generated, sqlite_datasource, wsgi_app):
     sqlite_datasource(None, SHOP, name="shared shop")  # a demo set everyone may ask
     api = lambda name: _module(generated, f"api.{name}")  # noqa: E731
     models = _module(generated, "models")
-    transport = {"transport": httpx.WSGITransport(app=get_wsgi_application())}
+    transport = {"transport": httpx.WSGITransport(app=wsgi_app)}
     anonymous = generated.Client(base_url="http://testserver", httpx_args=transport, raise_on_unexpected_status=True)
 
     root = api("default.get_api_root").sync(client=anonymous)
@@ -161,10 +160,10 @@ def test_generated_client_works_end_to_end(generated, sqlite_datasource):
     assert refused.sync(client=client, all_=models.DeleteAllConversationsAll.TRUE).deleted == 1
 
     wrong = api("auth.delete_account").sync(client=client, body=models.AccountDeleteRequest(password="nope"))
-    assert isinstance(wrong, models.Error) and wrong.code == models.ErrorCode.INVALID
+    assert isinstance(wrong, models.Error) and wrong.code == models.ErrorCode.WRONG_PASSWORD
     gone = api("auth.delete_account").sync_detailed(client=client, body=models.AccountDeleteRequest(password=PASSWORD))
     assert gone.status_code == 204
     after = api("auth.login").sync(
         client=anonymous, body=models.LoginRequest(email="typed@example.com", password=PASSWORD)
     )
-    assert isinstance(after, models.Error) and after.code == models.ErrorCode.INVALID
+    assert isinstance(after, models.Error) and after.code == models.ErrorCode.INVALID_CREDENTIALS

@@ -11,7 +11,6 @@ import os
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
@@ -36,15 +35,13 @@ SHOP = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO item
 
 
 @pytest.fixture
-def api_schema(db, user, sqlite_datasource):
-    """The live schema, calling the WSGI application in-process; the user owns a datasource and a conversation."""
+def api_schema(db, user, sqlite_datasource, wsgi_app):
+    """The schema the application serves, calling it in-process; the user owns a datasource and a conversation."""
     from chat import services
 
     datasource = sqlite_datasource(user, SHOP)
     services.conversation_create(owner=user, datasource=datasource, title="fuzzed")
-    schema = schemathesis.openapi.from_dict(published_schema())
-    schema.app = get_wsgi_application()
-    return schema
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
 
 
 OPERATIONS = [

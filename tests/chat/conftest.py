@@ -97,6 +97,8 @@ TURN_KEYS = {
     "timings",
     "created_at",
     "preview",
+    "feedback",
+    "examples_used",
     "_links",
 }
 

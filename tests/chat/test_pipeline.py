@@ -39,7 +39,7 @@ class TestAnswer:
         assert set(turn["timings"]) == {"llm_ms", "db_ms", "total_ms"}
         assert turn["timings"]["total_ms"] >= turn["timings"]["llm_ms"]
         links = {item["rel"]: item for item in turn["_links"]}
-        assert set(links) == {"self", "conversation", "csv", "delete"}
+        assert set(links) == {"self", "conversation", "csv", "delete", "rate", "examples"}
         assert links["self"]["href"] == f"http://testserver/api/messages/{turn['id']}/"
         assert links["csv"]["href"] == f"http://testserver/api/messages/{turn['id']}/csv/"
         assert links["delete"]["method"] == "DELETE"

@@ -251,3 +251,33 @@ class TestListPages:
         Message.objects.create(conversation=conversation, sql="SELECT 1", status="ok", columns=["1"], rows=[[1]])
         (item,) = auth_client.get(f"/api/conversations/{talk['id']}/messages/").json()["results"]
         assert item["preview"] is True and item["result"]["rows"] == []
+
+
+def test_turns_stored_before_the_quota_are_counted_once_migrated(talk, user):
+    """The migration that adds the counters sizes the turns already stored, so old history counts too."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("chat.migrations.0003_message_stored_bytes")
+    conversation = Conversation.objects.get(pk=talk["id"])
+    old = [
+        Message.objects.create(
+            conversation=conversation, question="옛 질문", sql="SELECT 1", status="ok", columns=["n"], rows=[[n]] * n
+        )
+        for n in (1, 500)
+    ]
+    assert storage.user_stored_bytes(owner_id=user.pk) == 0
+
+    migration.measure_existing_turns(apps, None)
+    for message in old:
+        message.refresh_from_db()
+        assert message.stored_bytes == storage.turn_bytes(message) > 0
+    assert storage.user_stored_bytes(owner_id=user.pk) == sum(m.stored_bytes for m in old)
+
+
+def test_a_turn_still_being_answered_is_listed_whole(auth_client, talk):
+    conversation = Conversation.objects.get(pk=talk["id"])
+    services.message_start(conversation=conversation, question="Still thinking?")
+    (item,) = auth_client.get(f"/api/conversations/{talk['id']}/messages/").json()["results"]
+    assert (item["status"], item["preview"]) == ("pending", False)

@@ -63,8 +63,9 @@ def test_list_shows_own_and_demo_but_not_others(auth_client, shop, demo, sqlite_
     assert by_name["shop"]["owner_is_me"] and not by_name["shop"]["is_demo"]
     assert by_name["demo-shop"]["is_demo"] and not by_name["demo-shop"]["owner_is_me"]
     assert by_name["shop"]["table_count"] == 2
-    assert set(rels(by_name["shop"])) == {"self", "schema", "test", "introspect", "update", "delete"}
-    assert set(rels(by_name["demo-shop"])) == {"self", "schema", "test"}
+    learning = {"examples", "suggestions"}
+    assert set(rels(by_name["shop"])) == {"self", "schema", "test", "introspect", "update", "delete"} | learning
+    assert set(rels(by_name["demo-shop"])) == {"self", "schema", "test"} | learning
     assert rels(body)["create"]["method"] == "POST"
     assert rels(by_name["shop"])["self"]["href"].startswith("http://testserver/api/datasources/")
 

@@ -240,11 +240,16 @@ def test_a_node_stopped_during_a_wave_of_asks(stack, nodes_llm):
 
     up, down = stack.node_address(0), stack.node_address(1)
     stack.signal_node(1, signal.SIGSTOP)
-    gets = {probe(): None for _ in range(6)}
+    # A burst of reads at once: nginx gives the frozen node its share whatever the asks' split,
+    # since the other node's count of requests in flight rises with the burst.
+    gets = {probe(): None for _ in range(12)}
     reader = askers[2]
+    burst = threading.Barrier(len(gets))
 
     def read(marker: str) -> None:
-        gets[marker] = reader.get(f"/api/conversations/?probe={marker}", timeout=60)
+        burst.wait()
+        url = f"{stack.api}/api/conversations/?probe={marker}"
+        gets[marker] = requests.get(url, headers=dict(reader.session.headers), timeout=60)
 
     get_threads = [threading.Thread(target=read, args=(m,)) for m in gets]
     for thread in get_threads:

@@ -245,3 +245,36 @@ def test_run_sql_directly_and_see_the_guard_refuse_a_write(page, site, user, sql
     expect(refused).to_have_attribute("data-status", "rejected")
     expect(refused.locator(".turn-error .error-title")).to_have_text("The safety check refused this SQL")
     page.shots("sql-mode")
+
+
+ITEMS = """
+CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)
+INSERT INTO items SELECT i, 'item ' || i FROM n;
+"""
+
+
+def test_a_big_answer_in_history_is_shown_whole(page, site, user, sqlite_datasource):
+    """The messages list carries only a preview of a big turn; the page fetches the whole turn to show it."""
+    from chat import services
+
+    source = sqlite_datasource(user, ITEMS, name="items")
+    conversation = services.conversation_create(owner=user, datasource=source)
+    services.message_ask(conversation=conversation, sql="SELECT id, name FROM items ORDER BY id", summarize=False)
+    services.message_ask(conversation=conversation, sql="SELECT COUNT(*) AS n FROM items", summarize=False)
+    with page.expect_response(re.compile(r"/conversations/\d+/messages/\?")) as listed:
+        sign_in(page, site, user, target=f"chat.html?c={conversation.pk}")
+    big_item, small_item = listed.value.json()["results"]
+    assert big_item["preview"] is True and len(big_item["result"]["rows"]) < 150
+    assert small_item["preview"] is False
+
+    big = page.locator("article.turn").first
+    expect(big.locator(".row-count")).to_have_text("150 rows")
+    expect(big.locator(".result-table tbody tr")).to_have_count(100)
+    big.get_by_role("button", name="Show all 150 rows").click()
+    expect(big.locator(".result-table tbody tr")).to_have_count(150)
+    expect(big.locator(".result-table tbody tr").last).to_contain_text("item 150")
+    small = page.locator("article.turn").last
+    expect(small.locator(".result-table tbody tr")).to_have_count(1)
+    expect(small.locator(".result-table")).to_contain_text("150")
+    page.shots("big-answer-from-history")

@@ -56,9 +56,9 @@ def test_the_site_is_configured_with_the_api_on_its_port(dev_servers):
     # The rest of the site is the frontend folder as it is.
     page = requests.get(f"http://127.0.0.1:{web_port}/login.html", timeout=10)
     assert page.status_code == 200 and '<script src="config.js">' in page.text
-    assert requests.get(f"http://127.0.0.1:{web_port}/js/api.js", timeout=10).text == (
-        ROOT / "frontend" / "js" / "api.js"
-    ).read_text(encoding="utf-8")
+    script = requests.get(f"http://127.0.0.1:{web_port}/js/api.js", timeout=10)
+    assert script.content == (ROOT / "frontend" / "js" / "api.js").read_bytes()
+    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question, korean_stem, word_forms
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -34,11 +36,23 @@ from chat.llm.offline.vocabulary import (
 from chat.schema_context import ColumnInfo, TableInfo
 
 SHAPE_TERMS = {"COUNT": COUNT_TERMS, "AVG": AVG_TERMS, "SUM": SUM_TERMS, "MIN": MIN_TERMS, "MAX": MAX_TERMS}
+SHAPE_WORDS = set().union(*SHAPE_TERMS.values(), RANK_TERMS, GROUP_TERMS, COUNTERS)
 # The noun a question is about, where English puts it: "how many X", "top 5 X", "list all X", "number of X".
 SUBJECT = re.compile(
     r"\b(?:how many|number of|count of|top \d+|list(?: all)?(?: the)?|show(?: me)?(?: all)?(?: the)?"
     r"|which|what are the(?: \d+)?)\s+([a-z][a-z0-9_]*)"
 )
+# ... and where Korean puts it: "제품은 몇 개", "제품 수", "제품 목록".
+SUBJECT_KO = re.compile(
+    r"([\uac00-\ud7a3a-z0-9_]+?)(?:은|는|이|가|을|를|의)?\s*(?:몇|수(?![\uac00-\ud7a3])|수는|개수|목록)"
+)
+
+
+def subject_words(question: Question) -> set[str]:
+    """Forms of the words in the place a question names what it is about."""
+    found = [m.group(1) for m in SUBJECT.finditer(question.lowered)]
+    found += [m.group(1) for m in SUBJECT_KO.finditer(question.lowered)]
+    return {form for word in found for form in word_forms(word)}
 
 
 def korean_core(word: str) -> str:
@@ -53,25 +67,38 @@ def korean_core(word: str) -> str:
 
 
 class Placed:
-    """The words a plan gives a place to."""
+    """The words a plan gives a place to: by name (`words`) or only through a description (`described`)."""
 
     def __init__(self, schema: SchemaIndex):
         self.schema = schema
         self.words: set[str] = set()
+        self.described: set[str] = set()
+        self.tables: list[TableInfo] = []
 
     def table(self, table: TableInfo | None, *, described: bool = True) -> None:
         """The table's names, and the words of its description for the table asked about (`described`)."""
         if table is not None:
             terms = self.schema.table_terms[id(table)]
-            self.words |= terms.full | terms.parts | (terms.weak if described else set())
+            self.words |= terms.full | terms.parts
+            self.described |= terms.weak if described else set()
+            self.tables.append(table)
 
     def column(self, column: ColumnInfo | None) -> None:
         if column is not None:
             terms = self.schema.column_terms[id(column)]
-            self.words |= terms.full | terms.parts | terms.weak
+            self.words |= terms.full | terms.parts
+            self.described |= terms.weak
 
     def text(self, text: str) -> None:
         self.words |= {form for word in Question(text).words for form in word_forms(word)}
+
+    def _names_another_table(self, forms: set[str]) -> bool:
+        """Whether the word is the name of a table the query does not use ("ads" asked of impressions)."""
+        return any(
+            forms & self.schema.table_terms[id(t)].full
+            for t in self.schema.tables
+            if all(t is not u for u in self.tables)
+        )
 
     def covers(self, word: str) -> bool:
         forms = word_forms(word)
@@ -79,9 +106,13 @@ class Placed:
             forms |= {korean_core(word)}
         if forms & (self.words | FILLER_WORDS):
             return True
+        # A description is a synonym, but not for another table's own name.
+        if forms & self.described and not self._names_another_table(forms):
+            return True
         if HANGUL.search(word):
             # "입사한" is placed by 입사, "직원수" by 직원: a Korean word may go on after the term.
-            return any(len(term) >= 2 and HANGUL.search(term) and word.startswith(term) for term in self.words)
+            terms = self.words | {t for t in self.described if not self._names_another_table({t})}
+            return any(len(term) >= 2 and HANGUL.search(term) and word.startswith(term) for term in terms)
         return False
 
 
@@ -99,6 +130,8 @@ def placed_words(schema: SchemaIndex, plan: Plan) -> Placed:
             placed.table(schema.referenced(condition.via)[0], described=False)
     if plan.year_column is not None:
         placed.column(plan.year_column)
+    if plan.per_row:
+        placed.words |= GROUP_TERMS
     if plan.group is not None:
         placed.column(plan.group)
         placed.words |= GROUP_TERMS
@@ -126,15 +159,19 @@ def require_placed(schema: SchemaIndex, plan: Plan) -> None:
     """Refuse, naming the word, when a content word of the question has no place in the plan."""
     placed = placed_words(schema, plan)
     question = plan.question
-    subjects = {form for match in SUBJECT.finditer(question.lowered) for form in word_forms(match.group(1))}
+    subjects = subject_words(question)
     for word in question.words:
         if word.isdigit() or placed.covers(word):
             continue
+        if HANGUL.search(word):
+            word = korean_core(word)  # named without its particle: '제품', not '제품은'
         if word in SUPERLATIVES or word_forms(word) & subjects and not any_table_named(schema, word):
             if word in SUPERLATIVES:
-                raise unsupported("Offline mode could not tell which column '%(word)s' is measured by.", word=word)
-            raise unsupported("This datasource has no table for '%(word)s'.", word=word)
-        raise unsupported("Offline mode could not place the word '%(word)s' in the query.", word=word)
+                raise unsupported(
+                    gettext_noop("Offline mode could not tell which column '%(word)s' is measured by."), word=word
+                )
+            raise unsupported(gettext_noop("This datasource has no table for '%(word)s'."), word=word)
+        raise unsupported(gettext_noop("Offline mode could not place the word '%(word)s' in the query."), word=word)
 
 
 def any_table_named(schema: SchemaIndex, word: str) -> bool:

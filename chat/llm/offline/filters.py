@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -36,8 +38,10 @@ def values_in(schema: SchemaIndex, question: Question, table: TableInfo, *, firs
             if HANGUL.search(text):
                 matched = text in question.lowered
             else:
-                # Latin word edges only: a Korean particle may follow directly ("Busan인").
-                pattern = rf"(?<![a-z0-9_]){re.escape(text)}(?![a-z0-9_])"
+                # Latin word edges only: a Korean particle may follow directly ("Busan인"); "purchases" names
+                # the value 'purchase'.
+                plural = "(?:s|es)?" if text[-1].isalpha() else ""
+                pattern = rf"(?<![a-z0-9_]){re.escape(text)}{plural}(?![a-z0-9_])"
                 matched = re.search(pattern, question.lowered) is not None
             if matched:
                 found.append(Filter(column, value, text))
@@ -109,7 +113,9 @@ def require_values_used(schema: SchemaIndex, question: Question, filters: list[F
     named |= {meaning for meaning, (words, _) in VALUE_ALIASES.items() if question.mentions(words)}
     unused = sorted(named - used)
     if unused:
-        raise unsupported("Offline mode could not relate '%(value)s' to the table it answers from.", value=unused[0])
+        raise unsupported(
+            gettext_noop("Offline mode could not relate '%(value)s' to the table it answers from."), value=unused[0]
+        )
 
 
 def year_filter(schema: SchemaIndex, question: Question, table: TableInfo) -> tuple[ColumnInfo, int] | None:
@@ -120,5 +126,5 @@ def year_filter(schema: SchemaIndex, question: Question, table: TableInfo) -> tu
     dates = [c for c in table.columns if is_temporal(c)]
     column = schema.best_column(question, dates) or (dates[0] if len(dates) == 1 else None)
     if len(years) > 1 or column is None:
-        raise unsupported("Offline mode could not tell which date %(year)s is about.", year=min(years))
+        raise unsupported(gettext_noop("Offline mode could not tell which date %(year)s is about."), year=min(years))
     return column, years.pop()

@@ -80,7 +80,9 @@ class Terms:
 def name_terms(name: str, description: str) -> Terms:
     # A column called "Total" or "Count" is still named by that word, though the word is also a shape word.
     full = expand_terms(word_forms(name) - STOP_WORDS) or expand_terms(word_forms(name))
-    parts = expand_terms({form for word in split_words(name) for form in word_forms(word)} - STOP_WORDS) - full
+    # A part of a compound name keeps "total": total_amount and OrderTotal are what "the order total" names.
+    part_stop = STOP_WORDS - {"total"}
+    parts = expand_terms({form for word in split_words(name) for form in word_forms(word)} - part_stop) - full
     # Descriptions are synonyms: "Yearly salary in KRW" makes a column called amount answer to 급여 too.
     weak = {form for word in split_words(description) for form in word_forms(word) if word not in STOP_WORDS}
     weak = expand_terms({w for w in weak if len(w) > 1 or HANGUL.search(w)}) - full - parts
@@ -130,6 +132,11 @@ class Question:
             if re.search(rf"(?<![\w\uac00-\ud7a3]){word}(?:\s|$|개|명|건|가지)", self.lowered):
                 return value
         return None
+
+
+def asks_count(question: Question) -> bool:
+    """ "how many", "number of", "몇", "직원 수": the question counts something."""
+    return bool(COUNT_WORDS.search(question.lowered)) or bool({korean_stem(w) for w in question.words} & {"수", "숫자"})
 
 
 def has_aggregate(lowered: str) -> bool:

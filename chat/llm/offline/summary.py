@@ -1,8 +1,11 @@
-"""Offline mode's template summaries of a result, in the question's language."""
+"""Offline mode's template summaries of a result, in the question's language (Django gettext, `chat/locale`)."""
 
 from __future__ import annotations
 
-from chat.language import is_korean
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+
+from chat.language import question_language
 
 
 def _format(value) -> str:
@@ -15,18 +18,31 @@ def _format(value) -> str:
 
 def summarize(question: str, result) -> str:
     """A template summary of `result` in the question's language."""
-    korean = is_korean(question)
+    with translation.override(question_language(question)):
+        return _summary(result)
+
+
+def _summary(result) -> str:
     columns, rows = list(result.columns), list(result.rows)
     count = result.row_count
     if count == 0:
-        return "조건에 맞는 결과가 없습니다." if korean else "No rows matched the question."
+        return gettext("No rows matched the question.")
     if count == 1 and len(columns) == 1:
-        value = _format(rows[0][0])
-        return f"결과는 {value}입니다 ({columns[0]})." if korean else f"The answer is {value} ({columns[0]})."
+        return gettext("The answer is %(value)s (%(column)s).") % {"value": _format(rows[0][0]), "column": columns[0]}
     first = ", ".join(f"{column} {_format(value)}" for column, value in list(zip(columns, rows[0], strict=False))[:4])
-    more = result.truncated
-    if korean:
-        cut = " (표시 한도까지만 가져왔습니다)" if more else ""
-        return f"{count:,}개의 행을 찾았습니다{cut}. 첫 번째 행: {first}."
-    cut = " (the result was cut at the row limit)" if more else ""
-    return f"Found {count:,} row{'s' if count != 1 else ''}{cut}. The first is: {first}."
+    values = {"count": f"{count:,}", "first": first}
+    if result.truncated:
+        return (
+            ngettext(
+                "Found %(count)s row (the result was cut at the row limit). The first is: %(first)s.",
+                "Found %(count)s rows (the result was cut at the row limit). The first is: %(first)s.",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "Found %(count)s row. The first is: %(first)s.", "Found %(count)s rows. The first is: %(first)s.", count
+        )
+        % values
+    )

@@ -114,12 +114,20 @@ GLOSSARY = [
     {"revenue", "수익"},
     {"format", "형식", "포맷"},
     {"group", "그룹"},
+    {"track", "song", "트랙", "곡", "노래"},
+    {"patient", "환자"},
+    {"doctor", "physician", "의사"},
+    {"appointment", "예약", "진료"},
+    {"vehicle", "car", "차량", "자동차"},
+    {"driver", "운전자", "기사"},
+    {"trip", "ride", "운행", "주행"},
     {"ad", "ads", "advert", "advertisement", "광고"},
 ]
 
 # Superlatives that name a measure rather than a column: "the 5 longest tracks" ranks by the one numeric
 # column whose name or description fits. Each maps to (direction, words such a column's name or description holds).
 _LENGTH = {"length", "long", "duration", "milliseconds", "millisecond", "ms", "seconds", "minutes", "runtime"}
+_LENGTH |= {"distance", "km", "miles", "kilometers", "kilometres", "거리"}
 _LENGTH |= {"pages", "page", "길이", "분량", "쪽수", "재생시간"}
 _PRICE = {"price", "cost", "fee", "amount", "unitprice", "가격", "단가", "금액"}
 _SIZE = {"size", "bytes", "byte", "area", "capacity", "tonnage", "volume", "total", "amount", "population"}
@@ -161,7 +169,8 @@ FILLER_WORDS = {
     "입니까", "인가", "인지", "이야", "야", "은", "는", "이", "가", "을", "를", "의", "에", "중", "것", "거", "데이터",
     "정보", "기록", "내역", "몇", "줘", "주세요", "해줘", "해", "나열", "나열해줘", "출력", "출력해줘", "되나요",
     "되나", "돼", "됩니까", "입니다", "이에요", "예요", "현재", "지금", "다", "등록된", "저장된", "인", "이고", "이며",
-    "중에서", "에서", "것은", "건가요",
+    "중에서", "에서", "것은", "건가요", "live", "lives", "living", "based", "located", "사는", "살고", "거주하는",
+    "거주", "소재",
 }  # fmt: skip
 # Words that say what shape the answer has; each is placed only when the SQL has that shape.
 COUNT_TERMS = {"how", "many", "number", "count", "counts", "몇", "수", "개수", "건수", "인원", "숫자", "인원수"}
@@ -187,6 +196,18 @@ RANK_TERMS |= {
     "작은",
 }
 RANK_TERMS |= {"recent", "latest", "newest", "oldest", "earliest", "최근", "최신", "오래된"}
+RANK_TERMS |= {
+    "sorted",
+    "sort",
+    "ordered",
+    "ascending",
+    "descending",
+    "정렬",
+    "정렬해서",
+    "정렬된",
+    "오름차순",
+    "내림차순",
+}
 GROUP_TERMS = {"by", "per", "each", "group", "grouped", "별", "마다", "기준", "별로", "기준으로", "각"}
 # Korean counters after a number: "5개", "3명".
 COUNTERS = {"개", "명", "건", "위", "곳", "가지", "권", "편", "대", "장", "년", "년도"}
@@ -211,6 +232,11 @@ ASCENDING_WORDS = re.compile(
     r"\bcheap|\blowest\b|\bleast\b|\bsmallest\b|\bfewest\b|\bbottom\b|\boldest\b|\bearliest\b"
     r"|\bshortest\b|\bshorter\b|(?<!비)싼|저렴|낮은|적은|하위|오래된|작은|짧은"
 )
+# A question asking for a row ("which department…", "who…"), not for a number.
+WHICH_WORDS = re.compile(r"\bwhich\b|\bwho\b|어느|누구")
+# Ranking words that ask only for an order: "가격 순으로 보여줘" lists every row by price.
+SORT_WORDS = {"순으로", "순서"}
+DESCENDING_WORDS = re.compile(r"\bdescending\b|\bdesc\b|\b(?:highest|largest|biggest|newest|latest) first\b|내림차순")
 # Rankings by a date column need one of these: "the 5 most recent orders".
 RECENCY_WORDS = re.compile(r"\brecent\b|\blatest\b|\bnewest\b|\boldest\b|\bearliest\b|최근|최신|오래된")
 LIST_WORDS = re.compile(

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 
-from chat.llm.offline.question import Question, korean_stem
+from django.utils.translation import gettext_noop
+
+from chat.llm.offline.question import Question, asks_count
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
 from chat.llm.offline.shapes.plan import Plan
 from chat.llm.offline.sql import quote
-from chat.llm.offline.vocabulary import AVG_WORDS, COUNT_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
+from chat.llm.offline.vocabulary import AVG_WORDS, HOW_MANY, MAX_WORDS, MIN_WORDS, SUM_WORDS
 from chat.schema_context import ColumnInfo, TableInfo
 
 # A sum asked for outright: "total" alone may also mean a count ("total number of orders").
 PLAIN_SUM = re.compile(r"\bsum\b|합계|총합|합산|총액")
 NO_TARGET = {
-    "AVG": "Offline mode could not tell which column to average.",
-    "MIN": "Offline mode could not tell which column's minimum is asked for.",
-    "MAX": "Offline mode could not tell which column's maximum is asked for.",
-    "SUM": "Offline mode could not tell which column to add up.",
+    "AVG": gettext_noop("Offline mode could not tell which column to average."),
+    "MIN": gettext_noop("Offline mode could not tell which column's minimum is asked for."),
+    "MAX": gettext_noop("Offline mode could not tell which column's maximum is asked for."),
+    "SUM": gettext_noop("Offline mode could not tell which column to add up."),
 }
 
 
@@ -36,8 +38,7 @@ def choose(
     "The total of X" adds X up: it is a COUNT only with a counting word ("total number of orders").
     """
     lowered = question.lowered
-    stems = {korean_stem(word) for word in question.words}
-    counting = bool(COUNT_WORDS.search(lowered)) or bool(stems & {"수", "숫자"})
+    counting = asks_count(question)
     if ranked and not counting:
         return None, None
     kinds = (("AVG", AVG_WORDS), ("MIN", MIN_WORDS), ("MAX", MAX_WORDS), ("SUM", SUM_WORDS))
@@ -62,7 +63,7 @@ def choose(
 
 def sql(plan: Plan) -> str:
     if plan.limit is not None or (plan.superlative and plan.aggregate not in ("MIN", "MAX")):
-        raise unsupported("Offline mode could not combine that ranking with a total.")
+        raise unsupported(gettext_noop("Offline mode could not combine that ranking with a total."))
     source = plan.source
     if plan.aggregate == "COUNT":
         return f"SELECT COUNT(*) AS {quote('count', plan.engine)} FROM {source.sql()}{plan.where}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question, korean_stem
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -21,6 +23,18 @@ def most_group(lowered: str) -> MostGroup | None:
             group = match.group("group")
             return MostGroup([group, korean_stem(group)], match.group("counted"), match.group("rank") not in FEWEST)
     return None
+
+
+MEASURE_TYPES = ("real", "float", "double", "dec", "num", "money")
+
+
+def groupable(schema: SchemaIndex, column: ColumnInfo, table: TableInfo) -> bool:
+    """A category, not a measure: "cost per impression" is a ratio, not a group per impressions count."""
+    if column.is_key:
+        return True
+    if schema.column_terms[id(column)].full & schema.table_terms[id(table)].full:
+        return False  # the column named like its table holds a measure of each row
+    return not (column.is_numeric and any(marker in column.type.lower() for marker in MEASURE_TYPES))
 
 
 def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> ColumnInfo:
@@ -42,7 +56,7 @@ def group_column(schema: SchemaIndex, phrases: list[str], table: TableInfo) -> C
                     continue
                 if group_question.mentions(terms.full | terms.parts) or schema.label_of(candidate):
                     return candidate
-    raise unsupported("Offline mode could not find the column to group by '%(group)s'.", group=phrases[0])
+    raise unsupported(gettext_noop("Offline mode could not find the column to group by '%(group)s'."), group=phrases[0])
 
 
 def sql(plan: Plan) -> str:
@@ -51,11 +65,11 @@ def sql(plan: Plan) -> str:
     if most is not None:
         if aggregate not in (None, "COUNT") or (label and not most.descending):
             # The fewest could be zero, and an inner join never shows a group with none.
-            raise unsupported("Offline mode could not rank the groups as asked.")
+            raise unsupported(gettext_noop("Offline mode could not rank the groups as asked."))
         order, limit = ("DESC" if most.descending else "ASC"), f" LIMIT {1 if plan.limit is None else plan.limit}"
     else:
         if plan.limit is not None or (plan.superlative and aggregate not in ("MIN", "MAX")):
-            raise unsupported("Offline mode could not rank the groups as asked.")
+            raise unsupported(gettext_noop("Offline mode could not rank the groups as asked."))
         # "per"/"by"/"each" asks for every group: no LIMIT (the executor's row cap says when it cuts).
         order, limit = "DESC", ""
     source, group, engine = plan.source, plan.group, plan.engine
@@ -66,7 +80,7 @@ def sql(plan: Plan) -> str:
     measure_alias = quote(alias, engine)
     if label:
         _, key, label_column = label
-        shown = re.sub(r"_id$", "", group.name) or label_column.name
+        shown = re.sub(r"(?:_id|_ID|Id|ID)$", "", group.name) or label_column.name
         select = f"{source.col(label_column, plan.label_alias)} AS {quote(shown, engine)}"
         keys = f"{source.col(key, plan.label_alias)}, {source.col(label_column, plan.label_alias)}"
     else:

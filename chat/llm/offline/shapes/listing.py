@@ -1,4 +1,4 @@
-"""Rows of a table, filtered as asked: "list voyages to Busan", "show 5 customers"."""
+"""Rows of a table, filtered and sorted as asked: "list voyages to Busan", "list products by price"."""
 
 from __future__ import annotations
 
@@ -13,4 +13,5 @@ def sql(plan: Plan) -> str:
     source = plan.source
     # "all" means all: without a number asked for, the executor's row cap is the only limit (and says so).
     limit = f" LIMIT {plan.limit}" if plan.limit else ""
-    return f"SELECT {source.star} FROM {source.sql()}{plan.where}{limit}"
+    order = f" ORDER BY {source.col(plan.order_by)} {plan.direction}" if plan.order_by is not None else ""
+    return f"SELECT {source.star} FROM {source.sql()}{plan.where}{order}{limit}"

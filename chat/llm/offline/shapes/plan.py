@@ -45,3 +45,4 @@ class Plan:
     order_by: ColumnInfo | None = None  # what a ranking of rows is by
     direction: str = "DESC"
     superlative_word: str = ""  # "longest": the word that chose `order_by`
+    per_row: bool = False  # "per trip" asked of trips: no grouping, the words are still placed

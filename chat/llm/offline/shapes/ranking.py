@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from chat.llm.offline.question import Question, split_words, word_forms
 from chat.llm.offline.refusal import unsupported
 from chat.llm.offline.schema import SchemaIndex
@@ -32,7 +34,9 @@ def superlative_column(question: Question, values: list[ColumnInfo]) -> tuple[Co
             if len(fitting) == 1:
                 return fitting[0], direction, word
             if len(fitting) > 1:
-                raise unsupported("Offline mode could not tell which column '%(word)s' is measured by.", word=word)
+                raise unsupported(
+                    gettext_noop("Offline mode could not tell which column '%(word)s' is measured by."), word=word
+                )
     return None
 
 
@@ -54,7 +58,7 @@ def order_column(
         column = schema.best_column(question, dates) or (dates[0] if len(dates) == 1 else None)
         if column is not None:
             return column, direction, ""
-    raise unsupported("Offline mode could not tell which number to rank by.")
+    raise unsupported(gettext_noop("Offline mode could not tell which number to rank by."))
 
 
 def sql(plan: Plan) -> str:
