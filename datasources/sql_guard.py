@@ -139,6 +139,8 @@ def _walk_and_check(tree: exp.Expr, engine: str) -> None:
             denied, prefixes = known.denied_tables, _COMMON_DENIED_TABLE_PREFIXES + known.denied_table_prefixes
             if name in denied or qualified in denied or name.startswith(prefixes):
                 raise GuardRejected(gettext("The table %(table)s cannot be queried.") % {"table": node.name})
+            if node.db and node.db.lower() in known.denied_schemas:
+                raise GuardRejected(gettext("Tables in the schema %(schema)s cannot be queried.") % {"schema": node.db})
         if isinstance(node, exp.Parameter | exp.Placeholder):
             raise GuardRejected(_("Query parameters and placeholders are not allowed."))
 
