@@ -36,6 +36,15 @@ def skip_or_fail(reason: str):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A Korean request leaves its language active on the thread (LocaleMiddleware): each test starts in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Generous throttles, a private datasource folder and the offline LLM unless a test says otherwise."""
     settings.THROTTLE_RATES = {
