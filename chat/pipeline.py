@@ -363,6 +363,7 @@ def answer_turn(
                 "rows": message.rows,
                 "row_count": message.row_count,
                 "truncated": message.truncated,
+                "stored_truncated": message.stored_truncated,
             },
         )
         if summarize_result:
