@@ -51,15 +51,14 @@ class StreamResultEventSchema(serializers.Serializer):
     rows = RowsField()
     row_count = serializers.IntegerField(min_value=0)
     truncated = serializers.BooleanField()
+    stored_truncated = serializers.BooleanField(
+        help_text="Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the storage quota)"
+    )
 
 
 @extend_schema_serializer(component_name="Result")
 class ResultSchema(StreamResultEventSchema):
     """A turn's stored result: on a list page only a preview's leading rows, `row_count` is the whole count."""
-
-    stored_truncated = serializers.BooleanField(
-        help_text="Rows were left out to keep the stored result within RESULT_STORE_MAX_BYTES (or the storage quota)"
-    )
 
 
 @extend_schema_serializer(component_name="TurnError")

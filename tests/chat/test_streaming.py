@@ -61,6 +61,7 @@ def test_events_arrive_in_stage_order_and_end_with_the_stored_turn(auth_client, 
         "rows": [["Seoul", 2], ["Busan", 1]],
         "row_count": 2,
         "truncated": False,
+        "stored_truncated": False,
     }
     deltas = "".join(data["delta"] for name, data in events if name == "summary")
     assert deltas == "서울 고객이 가장 많습니다: 2명."
