@@ -2,7 +2,7 @@
 
 `CACHE_URL=redis://…` selects it (see settings). Every node of the API shares
 the throttle counters (and anything else cached) through Redis. When Redis
-cannot be reached, each operation falls back to this process's memory instead
+cannot be reached (or fails in any way the client reports), each operation falls back to this process's memory instead
 of failing the request: asks, logins and everything else keep working, and the
 throttles keep counting, per process, until Redis answers again (it is tried
 again every `RETRY_AFTER` seconds). So throttles fail open to at most their rate
@@ -48,9 +48,10 @@ class RedisCache(DjangoRedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
-        from redis.exceptions import ConnectionError, TimeoutError
+        from redis.exceptions import RedisError
 
-        self._unreachable = (ConnectionError, TimeoutError)
+        # Refused, timed out, or something other than Redis answering: the shared cache is unusable.
+        self._unreachable = RedisError
         local_params = {key: value for key, value in params.items() if key != "OPTIONS"}
         self._local = LocMemCache(f"chatapi-redis-fallback-{id(self)}", local_params)
         self._down_until = 0.0

@@ -133,6 +133,8 @@ def _walk_and_check(tree: exp.Expr, engine: str) -> None:
             denied, prefixes = known.denied_tables, _COMMON_DENIED_TABLE_PREFIXES + known.denied_table_prefixes
             if name in denied or qualified in denied or name.startswith(prefixes):
                 raise GuardRejected(f"The table {node.name} cannot be queried.")
+            if node.db and node.db.lower() in known.denied_schemas:
+                raise GuardRejected(f"Tables in the schema {node.db} cannot be queried.")
         if isinstance(node, exp.Parameter | exp.Placeholder):
             raise GuardRejected("Query parameters and placeholders are not allowed.")
 

@@ -3,7 +3,8 @@
 Each engine is one module here holding an `Engine` (see `base`); `ENGINES` is the
 only list of engines in the code: choices, the SQL guard's dialects and denial
 lists, the schema context's quoting and the services all read it. Adding an
-engine means adding one module and naming it in `_MODULES`.
+engine means adding one module and naming it in `_MODULES` (plus the migration
+Django writes for the model's new choice).
 
 `connect()` re-checks the registration rules, then opens a fresh SQLAlchemy
 connection (NullPool: nothing a query changed survives it) over the engine's

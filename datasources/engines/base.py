@@ -160,6 +160,8 @@ class Engine:
     denied_prefixes: tuple[str, ...] = ()
     denied_tables: frozenset[str] = frozenset()
     denied_table_prefixes: tuple[str, ...] = ()
+    #: schemas none of whose tables may be read (the server's own bookkeeping)
+    denied_schemas: frozenset[str] = frozenset()
 
     def quote(self, identifier: str) -> str:
         """`identifier` quoted in this engine's SQL."""

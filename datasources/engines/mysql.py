@@ -242,8 +242,25 @@ class MySQLEngine(Engine):
             "sys_eval",
         }
     )
-    # Schema-qualified: a user table may well be called `user`.
-    denied_tables = frozenset({"mysql.user", "mysql.global_grants", "mysql.db", "mysql.tables_priv"})
+    # Schema-qualified: a user table may well be called `user`. The process list shows other sessions' SQL.
+    denied_tables = frozenset(
+        {
+            "mysql.user",
+            "mysql.global_grants",
+            "mysql.db",
+            "mysql.tables_priv",
+            "information_schema.processlist",
+            "information_schema.innodb_trx",
+            "information_schema.innodb_locks",
+            "information_schema.innodb_lock_waits",
+            "information_schema.user_statistics",
+            "information_schema.client_statistics",
+            "information_schema.global_variables",
+            "information_schema.session_variables",
+        }
+    )
+    # The server's own bookkeeping: statements of other sessions, settings, accounts.
+    denied_schemas = frozenset({"performance_schema", "sys", "mysql"})
 
     def open(self, datasource, *, timeout: float, introspection: bool = False, checked=None):
         """Open a PyMySQL connection whose session is read-only with a statement time limit (or fail closed)."""

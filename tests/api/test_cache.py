@@ -1,6 +1,7 @@
 """`CACHE_URL=redis://…`: throttles shared through a real Redis, and the API still answering when Redis is down."""
 
 import socket
+import threading
 
 import pytest
 from django.core.cache import caches
@@ -39,11 +40,41 @@ def redis_cache(redis_url, settings):
     caches["default"].clear()
 
 
-@pytest.fixture
-def dead_redis_cache(settings):
-    """The default cache pointed at a Redis that is not running."""
-    settings.CACHES = {"default": cache_config(dead_redis_url())}
-    return caches["default"]
+def silent_server(answer: bytes | None):
+    """A loopback server that accepts connections and never answers (or answers `answer`, not Redis)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if answer is not None:
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, held
+
+
+@pytest.fixture(params=["refused", "silent", "not_redis"])
+def dead_redis_cache(request, settings):
+    """The default cache pointed at a Redis that is not running, hangs, or is something else."""
+    if request.param == "refused":
+        settings.CACHES = {"default": cache_config(dead_redis_url())}
+        yield caches["default"]
+        return
+    answer = None if request.param == "silent" else b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    server, held = silent_server(answer)
+    settings.CACHES = {"default": cache_config(f"redis://127.0.0.1:{server.getsockname()[1]}/0")}
+    yield caches["default"]
+    server.close()
+    for conn in held:
+        conn.close()
 
 
 def test_a_redis_url_selects_djangos_redis_backend_with_short_timeouts():

@@ -99,7 +99,7 @@ def test_a_streamed_answer_shows_the_rows_that_are_kept(auth_client, docs, setti
     stored_rows = Message.objects.get().rows
     assert 0 < len(stored_rows) < 300
     assert events["result"]["rows"] == stored_rows == events["done"]["result"]["rows"]
-    assert events["done"]["result"]["stored_truncated"] is True
+    assert events["result"]["stored_truncated"] is events["done"]["result"]["stored_truncated"] is True
 
 
 class TestQuota:

@@ -458,3 +458,22 @@ def test_mariadb_sql_modes_that_change_the_parse_are_taken_out(maria):
             cursor.execute("SET GLOBAL sql_mode = %s", [before])
         conn.close()
     assert _maria_running(info) == []
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT info FROM information_schema.processlist",
+        "SELECT info FROM INFORMATION_SCHEMA.PROCESSLIST",
+        "SELECT * FROM performance_schema.threads",
+        "SELECT sql_text FROM performance_schema.events_statements_current",
+        "SELECT * FROM sys.processlist",
+        "SELECT * FROM mysql.proc",
+        "SELECT * FROM information_schema.global_variables",
+    ],
+)
+def test_mariadb_process_list_and_server_bookkeeping_are_refused(maria, sql):
+    datasource, _ = maria
+    with pytest.raises(GuardRejected):
+        executor.execute(datasource, sql)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -29,11 +30,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_bindable(port: int) -> bool:
+    """Whether a server could bind this loopback port now (no listener and no other socket holds it)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_ports(count: int) -> int:
-    """The first of `count` consecutive loopback ports nothing listens on right now."""
-    for _ in range(100):
-        first = free_port()
-        if first + count <= 65535 and not any(port_open(first + i) for i in range(1, count)):
+    """The first of `count` consecutive loopback ports no socket holds right now.
+
+    Taken below Linux's ephemeral range (32768 and up), so that no outgoing connection of the
+    test run is given one of them between this check and the servers binding them.
+    """
+    for _ in range(200):
+        first = random.randrange(20000, 32700)
+        if all(port_bindable(first + i) for i in range(count)):
             return first
     raise RuntimeError(f"no {count} consecutive free loopback ports")
 

@@ -278,3 +278,17 @@ def test_a_big_answer_in_history_is_shown_whole(page, site, user, sqlite_datasou
     expect(small.locator(".result-table tbody tr")).to_have_count(1)
     expect(small.locator(".result-table")).to_contain_text("150")
     page.shots("big-answer-from-history")
+
+
+def test_a_full_history_says_so_when_asking(page, site, user, sqlite_datasource, settings):
+    from chat.models import Message
+
+    settings.USER_STORAGE_QUOTA_BYTES = settings.RESULT_STORE_MAX_BYTES - 1  # no room for even one answer
+    sqlite_datasource(user, SALES, name="shop")
+    sign_in(page, site, user)
+    page.get_by_label("Datasource").select_option(label="shop")
+    ask(page, "How many cities?")
+    notice = page.locator("article.turn").last.locator(".turn-error")
+    expect(notice.locator(".error-title")).to_have_text("Your saved history is full")
+    expect(notice).to_contain_text("Delete conversations you no longer need")
+    assert not Message.objects.exists()

@@ -185,6 +185,7 @@ export default {
   "turn.error.offline_unsupported": "Offline mode cannot answer this",
   "turn.error.interrupted": "The answer was cut off",
   "turn.error.server_error": "Something went wrong on our side",
+  "turn.error.storage_quota_exceeded": "Your saved history is full",
   "turn.sql": "SQL",
   "turn.copy": "Copy",
   "turn.copied": "Copied",

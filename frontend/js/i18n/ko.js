@@ -184,6 +184,7 @@ export default {
   "turn.error.offline_unsupported": "오프라인 모드로는 답할 수 없는 질문입니다",
   "turn.error.interrupted": "답이 중간에 끊겼습니다",
   "turn.error.server_error": "서버에서 문제가 생겼습니다",
+  "turn.error.storage_quota_exceeded": "저장된 기록이 가득 찼습니다",
   "turn.sql": "SQL",
   "turn.copy": "복사",
   "turn.copied": "복사됨",

@@ -40,6 +40,27 @@ def superlative_column(question: Question, values: list[ColumnInfo]) -> tuple[Co
     return None
 
 
+AGE = {"age", "나이", "연령"}
+BIRTH = {"birth", "born", "dob", "birthday", "birthdate", "생년", "생년월일", "생일"}
+
+
+def _by_age(question: Question, table: TableInfo) -> tuple[ColumnInfo, str, str] | None:
+    """ "the oldest employee" is by age or birth date, never by when a row was added."""
+    word = next((w for w in ("oldest", "youngest") if _said(question, w)), None)
+    if word is None:
+        return None
+    oldest = word == "oldest"
+    columns = [c for c in table.columns if not c.is_key]
+    for meaning, when_oldest in ((AGE, "DESC"), (BIRTH, "ASC")):
+        fitting = [
+            c for c in columns if _fits(c, meaning, by_description=False) or _fits(c, meaning, by_description=True)
+        ]
+        if len(fitting) == 1:
+            direction = when_oldest if oldest else ("ASC" if when_oldest == "DESC" else "DESC")
+            return fitting[0], direction, word
+    raise unsupported(gettext_noop("Offline mode could not tell which column '%(word)s' is measured by."), word=word)
+
+
 def order_column(
     schema: SchemaIndex, question: Question, table: TableInfo, values: list[ColumnInfo]
 ) -> tuple[ColumnInfo, str, str]:
@@ -50,7 +71,7 @@ def order_column(
     named = schema.best_column(question, values, ignore=frozenset(terms.full | terms.parts))
     if named is not None:
         return named, direction, ""
-    implied = superlative_column(question, values)
+    implied = superlative_column(question, values) or _by_age(question, table)
     if implied is not None:
         return implied
     if RECENCY_WORDS.search(question.lowered):

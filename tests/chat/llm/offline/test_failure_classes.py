@@ -204,3 +204,14 @@ def test_per_row_of_the_table_itself_is_over_all_rows(auth_client, make_source, 
     [[average]] = answer(auth_client, conversation, "Average distance per trip")["result"]["rows"]
     assert average == pytest.approx((12.5 + 40.0 + 7.2 + 88.8 + 23.1 + 5.5 + 61.0) / 7)
     refusal(auth_client, conversation, "How many trips per trip?")
+
+
+def test_oldest_is_by_age_not_by_when_a_row_was_added(auth_client, make_source, user):
+    from tests.chat.llm.offline.schemas import CLINIC_SQL
+
+    source = make_source(user, CLINIC_SQL, name="clinic")
+    conversation = auth_client.post("/api/conversations/", {"datasource": source.pk}, format="json").json()
+    assert answer(auth_client, conversation, "Who is the oldest patient?")["result"]["rows"][0][1] == "Eve"
+    assert [r[1] for r in answer(auth_client, conversation, "Youngest 2 patients")["result"]["rows"]] == ["Dee", "Fay"]
+    # Appointments have a date but no age: "oldest" could mean either, so it is refused.
+    assert "'oldest'" in refusal(auth_client, conversation, "What is the oldest appointment?")
