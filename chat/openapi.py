@@ -60,8 +60,6 @@ class StreamResultEventSchema(serializers.Serializer):
 class ResultSchema(StreamResultEventSchema):
     """A turn's stored result: on a list page only a preview's leading rows, `row_count` is the whole count."""
 
-    stored_truncated = serializers.BooleanField(help_text="Rows were left out when the result was stored")
-
 
 @extend_schema_serializer(component_name="TurnError")
 class TurnErrorSchema(serializers.Serializer):

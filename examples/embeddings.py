@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 import math
 import operator
-import threading
 
 import openai
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from chat.llm.openai_client import sdk_client
 
-_clients: dict[tuple, openai.OpenAI] = {}
-_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 class EmbeddingUnavailable(Exception):
@@ -34,21 +32,6 @@ def model_name() -> str:
     return settings.OPENAI_EMBEDDING_MODEL if enabled() else ""
 
 
-def _client() -> openai.OpenAI:
-    key = (settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, settings.LLM_TIMEOUT, settings.LLM_MAX_RETRIES)
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = openai.OpenAI(
-                api_key=settings.OPENAI_API_KEY or "not-needed",
-                base_url=settings.OPENAI_BASE_URL or None,
-                timeout=settings.LLM_TIMEOUT,
-                max_retries=settings.LLM_MAX_RETRIES,
-            )
-            _clients[key] = client
-        return client
-
-
 def _unit(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector] if norm else vector
@@ -59,7 +42,7 @@ def embed(texts: list[str]) -> list[list[float]]:
     if not texts:
         return []
     try:
-        response = _client().embeddings.create(
+        response = sdk_client().embeddings.create(
             model=settings.OPENAI_EMBEDDING_MODEL, input=texts, encoding_format="float"
         )
         vectors = [item.embedding for item in sorted(response.data, key=lambda item: item.index)]

@@ -20,8 +20,8 @@ _clients: dict[tuple, openai.OpenAI] = {}
 _clients_lock = threading.Lock()
 
 
-def _sdk_client() -> openai.OpenAI:
-    """A shared SDK client per configuration, so HTTP connections are pooled across turns."""
+def sdk_client() -> openai.OpenAI:
+    """A shared SDK client per configuration, so HTTP connections are pooled across turns (and embeddings)."""
     key = (settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL, settings.LLM_TIMEOUT, settings.LLM_MAX_RETRIES)
     with _clients_lock:
         client = _clients.get(key)
@@ -47,7 +47,7 @@ def _chat_completion(model: str, messages: list[dict], **extra: Any) -> Any:
     parsing and streaming are the SDK's own.
     """
     stream = bool(extra.get("stream"))
-    return _sdk_client().post(
+    return sdk_client().post(
         "/chat/completions",
         body={"model": model, "messages": messages, **extra},
         cast_to=openai.types.chat.ChatCompletion,
