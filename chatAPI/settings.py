@@ -165,6 +165,7 @@ THROTTLE_RATES = {
     "datasource_register": env.str("THROTTLE_DATASOURCE_REGISTER", default="10/min"),
     "datasource_edit": env.str("THROTTLE_DATASOURCE_EDIT", default="30/min"),
     "datasource_introspect": env.str("THROTTLE_DATASOURCE_INTROSPECT", default="6/min"),
+    "example_write": env.str("THROTTLE_EXAMPLE_WRITE", default="30/min"),
     # Checks of a signed-in user's password (password change, account deletion), per user and per address.
     "password": env.str("THROTTLE_PASSWORD", default="10/hour"),
     "admin_login": env.str("THROTTLE_ADMIN_LOGIN", default="10/min"),

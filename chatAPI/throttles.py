@@ -125,6 +125,13 @@ class DatasourceEditThrottle(_MethodThrottle):
     methods = ("PATCH", "PUT")
 
 
+class ExampleWriteThrottle(_MethodThrottle):
+    """Example saves per user: adding, changing, importing or rating up runs the example's SQL on its datasource."""
+
+    scope = "example_write"
+    methods = ("POST", "PATCH", "PUT")
+
+
 class DatasourceIntrospectThrottle(ScopedThrottle):
     """Schema reads per user (each can take up to DATASOURCE_INTROSPECTION_SECONDS of database work)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,13 +32,13 @@ def sql_max_chars() -> int:
     return settings.QUESTION_MAX_CHARS * 5
 
 
-def example_check_sql(*, datasource: DataSource, sql: str) -> None:
+def example_check_sql(*, datasource: DataSource, sql: str, timeout: float | None = None) -> None:
     """Run `sql` through the guard and on the datasource (one row at most); refuse it with the database's reason.
 
     `DatasourceUnavailable` passes through: an unreachable database says nothing about the SQL.
     """
     try:
-        executor.execute(datasource, sql, max_rows=1, timeout=settings.SQL_TIMEOUT_SECONDS)
+        executor.execute(datasource, sql, max_rows=1, timeout=timeout or settings.SQL_TIMEOUT_SECONDS)
     except (GuardRejected, QueryFailed, QueryTimeout) as exc:
         raise ExampleSQLRefused(exc.message, code=exc.code) from exc
 
@@ -131,9 +132,19 @@ def examples_import(*, owner, datasource: DataSource, lines: list[ImportLine]) -
     errors: dict[int, list[str]] = {}
     if len(lines) > IMPORT_MAX_LINES:
         raise ImportInvalid({0: [_("An import holds at most %(n)d lines.") % {"n": IMPORT_MAX_LINES}]})
+    # One import gets the time of one statement in all, so a file of slow lines cannot hold a worker
+    # for lines x SQL_TIMEOUT_SECONDS; lines left unchecked when it runs out are errors (nothing is saved).
+    deadline = time.monotonic() + settings.SQL_TIMEOUT_SECONDS
     for line in lines:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            errors.setdefault(line.number, []).append(
+                _("sql: not checked, the import ran out of time (%(seconds)g s for all lines).")
+                % {"seconds": settings.SQL_TIMEOUT_SECONDS}
+            )
+            continue
         try:
-            example_check_sql(datasource=datasource, sql=line.sql)
+            example_check_sql(datasource=datasource, sql=line.sql, timeout=left)
         except ExampleSQLRefused as exc:
             errors.setdefault(line.number, []).append(f"sql: {exc.message}")
     if errors:

@@ -17,6 +17,7 @@ from chat.serializers import message_data
 from chatAPI.links import link
 from chatAPI.openapi import errors
 from chatAPI.pagination import LinkedPageNumberPagination
+from chatAPI.throttles import ExampleWriteThrottle
 from datasources.selectors import datasource_get
 from examples import selectors, services, turns
 from examples.jsonl import export_text, parse_jsonl
@@ -57,6 +58,8 @@ class TextParser(JSONLinesParser):
 class ExampleListView(APIView):
     """A datasource's examples (yours only): list with `?search=`, add one."""
 
+    throttle_classes = [ExampleWriteThrottle]
+
     pagination_class = LinkedPageNumberPagination
 
     @extend_schema(
@@ -92,6 +95,8 @@ class ExampleListView(APIView):
 
 class ExampleDetailView(APIView):
     """One of your examples: read, change (question and/or SQL, checked again), delete."""
+
+    throttle_classes = [ExampleWriteThrottle]
 
     @extend_schema(operation_id="getExample", summary="Read one of your examples", responses={200: ExampleSchema})
     def get(self, request, pk):
@@ -135,6 +140,8 @@ class ExampleExportView(APIView):
 class ExampleImportView(APIView):
     """Add examples from JSON Lines; each line is checked on the datasource, and one bad line saves nothing."""
 
+    throttle_classes = [ExampleWriteThrottle]
+
     parser_classes = [JSONLinesParser, JSONLParser, TextParser, JSONParser]
 
     @extend_schema(
@@ -175,6 +182,8 @@ class ExampleImportView(APIView):
 
 class MessageFeedbackView(APIView):
     """Rate one of your turns (POST, idempotent, changeable) or withdraw the rating (DELETE); returns the turn."""
+
+    throttle_classes = [ExampleWriteThrottle]
 
     @extend_schema(
         operation_id="updateMessageFeedback",

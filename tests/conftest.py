@@ -51,7 +51,8 @@ def _test_settings(settings, tmp_path):
         "auth": "10000/min",
         "ask": "10000/min",
         **dict.fromkeys(
-            ("datasource_test", "datasource_register", "datasource_edit", "datasource_introspect"), "10000/min"
+            ("datasource_test", "datasource_register", "datasource_edit", "datasource_introspect", "example_write"),
+            "10000/min",
         ),
     }
     settings.THROTTLE_RATES.update({"password": "10000/min", "admin_login": "10000/min"})

@@ -2,6 +2,7 @@
 
 import io
 import json
+import time
 
 import pytest
 from django.core.management import call_command
@@ -199,3 +200,31 @@ def test_manage_py_examples_export_and_import(auth_client, shop, user, tmp_path)
     with pytest.raises(CommandError):
         call_command("examples", "import", str(path), user=user.email, datasource=shop.pk, stderr=err)
     assert "line 1" in err.getvalue() and Example.objects.count() == 2
+
+
+SLOW_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+def test_an_import_of_slow_lines_gets_one_statement_time_in_all_and_saves_nothing(auth_client, shop, settings):
+    settings.SQL_TIMEOUT_SECONDS = 1
+    lines = [json.dumps({"question": f"Slow {n}?", "sql": SLOW_SQL}) for n in range(1, 6)]
+    started = time.monotonic()
+    response = post_jsonl(auth_client, shop, "\n".join(lines))
+    elapsed = time.monotonic() - started
+    assert response.status_code == 400 and response.json()["code"] == "import_invalid"
+    assert elapsed < settings.SQL_TIMEOUT_SECONDS + 3  # not five statements' time
+    errors = response.json()["errors"]
+    assert set(errors) == {f"line {n}" for n in range(1, 6)}
+    assert "ran out of time" in errors["line 5"][0]
+    assert Example.objects.count() == 0
+
+
+def test_saving_examples_is_throttled_per_user(auth_client, shop, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "example_write": "2/min"}
+    create(auth_client, shop, question="One?")
+    create(auth_client, shop, question="Two?")
+    response = auth_client.post(examples_url(shop), {"question": "Three?", "sql": COUNT_SQL}, format="json")
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    assert Example.objects.count() == 2
+    assert auth_client.get(examples_url(shop)).status_code == 200  # reading is not counted
