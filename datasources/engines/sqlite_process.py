@@ -1,9 +1,13 @@
-"""The parent's side of a SQLite worker: start it, read its frames until the deadline, kill it.
+"""The parent's side of the SQLite workers: hand a statement to one, read its frames until the deadline.
 
-See `sqlite_worker` for why a statement runs in a process of its own and for the
-frame protocol. The parent never waits past the deadline for a frame, never reads
-a frame larger than the budget allows, and always kills and reaps the worker when
-the result is left (read to the end, abandoned early, or failed).
+See `sqlite_worker` for why statements run in processes of their own and for the
+frame protocol. The parent never waits past the deadline for a frame and never
+reads a frame larger than the budget allows. A worker that answered its whole
+statement in time (its `end` frame, or an SQL error) goes back to this process's
+idle workers for the next statement; a statement that is killed at the deadline,
+abandoned early or fails any other way takes its worker with it (killed and
+reaped). Idle workers are kept up to `SQLITE_IDLE_WORKERS`, for at most
+`IDLE_SECONDS` each, and retired after `MAX_STATEMENTS` statements.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from datasources.engines.base import Blob, RowStream, too_many_columns
@@ -34,10 +40,14 @@ KILL_GRACE_SECONDS = 0.5
 # A frame holds a batch of rows of at most 64 KB of values plus one row; one row is at most the byte budget.
 _FRAME_SLACK = 1024 * 1024
 _HEADER = struct.Struct(">I")
+# An idle worker older than this is retired (its memory back to the machine after a burst of queries).
+IDLE_SECONDS = 60.0
+# A worker is retired after this many statements, so memory a worker's allocator holds on to is returned.
+MAX_STATEMENTS = 500
 
 _stats_lock = threading.Lock()
-#: counters for tests and the bench: workers started, killed, and CPU seconds the finished ones used
-stats = {"started": 0, "killed": 0, "cpu_seconds": 0.0, "max_rss_kb": 0}
+#: counters for tests and the bench: workers started and killed, statements run, and CPU seconds the reaped ones used
+stats = {"started": 0, "killed": 0, "statements": 0, "cpu_seconds": 0.0, "max_rss_kb": 0}
 
 
 def python_executable() -> str:
@@ -52,50 +62,49 @@ def python_executable() -> str:
     return "python3"
 
 
-class Worker:
-    """One running worker process and the frames it sends."""
+@dataclass(eq=False)
+class Child:
+    """A worker process, owned by the process that started it (uwsgi forks its workers)."""
 
-    def __init__(self, process: subprocess.Popen, deadline: float, max_frame: int):
-        self.process = process
+    process: subprocess.Popen
+    owner: int = field(default_factory=os.getpid)
+    statements: int = 0
+    idle_since: float = 0.0
+
+    def usable(self, now: float) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None and now - self.idle_since < IDLE_SECONDS
+
+
+class Worker:
+    """One statement on a worker process, and the frames it sends."""
+
+    def __init__(self, child: Child, deadline: float, max_frame: int):
+        self.child = child
+        self.process = child.process
         self.deadline = deadline
         self.max_frame = max_frame
-        self._fd = process.stdout.fileno()
+        self._fd = child.process.stdout.fileno()
         self._pending: list = []
         self.max_columns = 0
+        # Set once the worker sent its last frame for the statement and is waiting for the next one.
+        self.answered = False
 
     @classmethod
     @contextmanager
     def start(cls, request: dict, *, deadline: float) -> Iterator[Worker]:
-        """Start a worker for `request`; it is killed and reaped when the context ends."""
-        try:
-            process = _take_process()
-        except OSError:
-            raise DatasourceUnavailable()
-        worker = cls(process, deadline, request["max_bytes"] + _FRAME_SLACK)
+        """Hand `request` to a worker; when the context ends the worker goes back idle, or is killed and reaped."""
+        data = marshal.dumps(request)
+        child = _hand_over(_HEADER.pack(len(data)) + data)
+        worker = cls(child, deadline, request["max_bytes"] + _FRAME_SLACK)
         worker.max_columns = request["max_columns"]
         try:
-            try:
-                process.stdin.write(marshal.dumps(request))
-                process.stdin.close()
-            except OSError:
-                raise DatasourceUnavailable()
             yield worker
         finally:
-            worker.stop()
-
-    def stop(self) -> None:
-        """Kill the worker if it still runs, and reap it (its CPU time is then counted in `stats`)."""
-        killed = False
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            killed = True
-        with_rusage = _reap(self.process)
-        with _stats_lock:
-            stats["killed"] += int(killed)
-            if with_rusage is not None:
-                stats["cpu_seconds"] += with_rusage.ru_utime + with_rusage.ru_stime
-                stats["max_rss_kb"] = max(stats["max_rss_kb"], with_rusage.ru_maxrss)
-        self.process.stdout.close()
+            child.statements += 1
+            with _stats_lock:
+                stats["statements"] += 1
+            if not (worker.answered and _give_back(child)):
+                _retire(child)
 
     def _read_exactly(self, size: int) -> bytes:
         chunks, left = [], size
@@ -124,7 +133,12 @@ class Worker:
         frame = self._frame()
         if frame[0] == "columns":
             return [str(name) for name in frame[1]]
+        self._last(frame)
         raise _frame_error(frame, self.max_columns)
+
+    def _last(self, frame: tuple) -> None:
+        """The statement's last frame: the worker waits for the next one, unless it ran out of memory."""
+        self.answered = frame[0] == "end" or (frame[0] == "error" and frame[1] != "memory")
 
     def rows(self) -> RowStream:
         """The result's rows as they arrive; `cut` is set when the worker stopped at the byte budget."""
@@ -140,9 +154,11 @@ class Worker:
                 for row in frame[1]:
                     yield tuple(Blob(v[1]) if isinstance(v, tuple) and v and v[0] == BLOB_TAG else v for v in row)
             elif kind == "end":
+                self._last(frame)
                 stream.cut = bool(frame[1])
                 return
             else:
+                self._last(frame)
                 raise _frame_error(frame, self.max_columns)
 
 
@@ -160,39 +176,108 @@ def _spawn() -> subprocess.Popen:
     return process
 
 
-# One worker started ahead and waiting for its request, so a query does not wait for an interpreter
-# to start (about 15-40 ms). It belongs to the process that started it (uwsgi forks workers).
-_spare: tuple[int, subprocess.Popen] | None = None
-_spare_lock = threading.Lock()
+# This process's idle workers, the most recently used last. A query takes one instead of waiting for an
+# interpreter to start (about 13 ms of CPU and 15-40 ms of wall time); when none is left, one more is
+# started ahead in the background for the next query.
+_idle: list[Child] = []
+_idle_lock = threading.Lock()
+_refilling = False
 
 
-def _take_process() -> subprocess.Popen:
-    """A waiting worker (the spare, when it is ours and alive), with a new spare started behind it."""
-    global _spare
-    with _spare_lock:
-        spare, _spare = _spare, None
-    if spare is not None and spare[0] == os.getpid() and spare[1].poll() is None:
-        process = spare[1]
-    else:
-        process = _spawn()
-    # Off the query's path: starting a process costs a fork and an exec.
+def _take() -> Child:
+    """An idle worker of this process, or a new one; retires idle workers too old to keep."""
+    now = time.monotonic()
+    child, stale = None, []
+    with _idle_lock:
+        while _idle and not _idle[0].usable(now):
+            stale.append(_idle.pop(0))
+        while _idle and child is None:
+            candidate = _idle.pop()
+            if candidate.usable(now):
+                child = candidate
+            else:
+                stale.append(candidate)
+        refill = not _idle
+    for old in stale:
+        _retire(old)
+    if child is None:
+        child = Child(_spawn())
+    if refill and settings.SQLITE_IDLE_WORKERS > 0:
+        _start_refill()
+    return child
+
+
+def _hand_over(request: bytes) -> Child:
+    """A worker that has `request`: an idle one (if it died while waiting, a new one instead), or a new one."""
+    for attempt in range(2):
+        try:
+            child = _take() if attempt == 0 else Child(_spawn())
+        except OSError:
+            raise DatasourceUnavailable()
+        try:
+            child.process.stdin.write(request)
+            child.process.stdin.flush()
+            return child
+        except OSError:
+            _retire(child)
+    raise DatasourceUnavailable()
+
+
+def _give_back(child: Child) -> bool:
+    """Put a worker that answered its statement back among the idle ones; False when it is not kept."""
+    if child.statements >= MAX_STATEMENTS or child.owner != os.getpid():
+        return False
+    child.idle_since = time.monotonic()
+    with _idle_lock:
+        if len(_idle) >= settings.SQLITE_IDLE_WORKERS:
+            return False
+        _idle.append(child)
+    return True
+
+
+def _start_refill() -> None:
+    """Start one worker ahead in the background (off the query's path: a fork and an exec)."""
+    global _refilling
+    with _idle_lock:
+        if _refilling:
+            return
+        _refilling = True
     threading.Thread(target=_refill, name="sqlite-worker-spare", daemon=True).start()
-    return process
 
 
 def _refill() -> None:
-    """Start a spare worker unless one is waiting already."""
-    global _spare
+    global _refilling
     try:
-        process = _spawn()
+        child = Child(_spawn())
     except OSError:
-        return
-    with _spare_lock:
-        if _spare is None or _spare[0] != os.getpid() or _spare[1].poll() is not None:
-            _spare, process = (os.getpid(), process), None
-    if process is not None:  # another query's refill won: this one is not needed
-        process.kill()
-        _reap(process)
+        child = None
+    finally:
+        with _idle_lock:
+            _refilling = False
+    if child is not None and not _give_back(child):
+        _retire(child)
+
+
+def _retire(child: Child) -> None:
+    """Kill the worker if it still runs, and reap it (its CPU time is then counted in `stats`)."""
+    process = child.process
+    if child.owner != os.getpid():
+        return  # another process's child (this one was forked after it started): not ours to reap
+    killed = False
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        killed = True
+    with_rusage = _reap(process)
+    with _stats_lock:
+        stats["killed"] += int(killed)
+        if with_rusage is not None:
+            stats["cpu_seconds"] += with_rusage.ru_utime + with_rusage.ru_stime
+            stats["max_rss_kb"] = max(stats["max_rss_kb"], with_rusage.ru_maxrss)
+    for pipe in (process.stdin, process.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
 
 
 def _reap(process: subprocess.Popen):

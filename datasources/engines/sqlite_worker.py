@@ -1,19 +1,27 @@
-"""Runs one SQLite statement in a process of its own, so that the statement can be killed mid-call.
+"""Runs SQLite statements in a process of its own, one at a time, so that a statement can be killed mid-call.
 
 SQLite checks its progress handler (our deadline) only between VM steps, and one
 step can run for minutes (`trim` with a long character set, `instr` with a long
-near-miss needle, `printf` with a huge width). So the statement runs here, in a
-child started per query with `python -I -S` (the standard library only), which
-the parent kills when the deadline passes. The child also ends itself: SIGALRM
-(default action: terminate) after `timeout + 2` s of wall time and RLIMIT_CPU
-after `timeout + 1` s of CPU, so it stops even if the parent is gone.
+near-miss needle, `printf` with a huge width). So statements run here, in a
+child started with `python -I -S` (the standard library only), which the parent
+kills when a deadline passes. The child also ends itself: for each statement,
+SIGALRM (default action: terminate) after `timeout + 2` s of wall time and
+RLIMIT_CPU at `timeout + 1` s more CPU than it had used, so it stops even if the
+parent is gone.
 
-Protocol: the parent writes one marshal'd request to stdin; the child answers on
-stdout with frames (4-byte big-endian length, then a marshal'd tuple):
-`("columns", [names])`, then `("rows", [row, ...])` batches, then `("end", cut)`
-or `("error", kind, message)`. A BLOB is sent as `("\\x00blob", size)`: the API
-shows only its size, so its bytes never cross. Text is cut to `value_max_chars`
-characters, and no more than `max_bytes` of values are sent (`cut` says so).
+A child serves one statement after another (see `sqlite_process` for when the
+parent keeps it and when it kills it). Nothing survives a statement but the
+interpreter: each opens its own read-only connection and closes it, and sets
+its own limits, heap limit and deadline.
+
+Protocol: the parent writes a request (4-byte big-endian length, then a
+marshal'd dict) to stdin; the child answers on stdout with frames (the same
+length header, then a marshal'd tuple): `("columns", [names])`, then
+`("rows", [row, ...])` batches, then `("end", cut)` or `("error", kind,
+message)`, and waits for the next request; it exits when stdin closes. A BLOB
+is sent as `("\\x00blob", size)`: the API shows only its size, so its bytes
+never cross. Text is cut to `value_max_chars` characters, and no more than
+`max_bytes` of values are sent (`cut` says so).
 
 This file imports nothing from the project and runs on its own.
 """
@@ -41,12 +49,18 @@ def _send(out, message) -> None:
     out.write(data)
 
 
+def _soft_limit(kind: int, value: int) -> None:
+    """Set `kind`'s soft limit, leaving the hard one where it is (a later statement may need a higher soft one)."""
+    hard = resource.getrlimit(kind)[1]
+    resource.setrlimit(kind, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+
+
 def _bound_process(timeout: float, max_memory: int) -> None:
-    """Limits the kernel enforces even if this process never runs another line of Python."""
+    """Limits for the next statement that the kernel enforces even if this process never runs another line of Python."""
     signal.alarm(max(1, math.ceil(timeout) + 2))
-    cpu = max(1, math.ceil(timeout) + 1)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _soft_limit(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime) + max(1, math.ceil(timeout) + 1))
+    _soft_limit(resource.RLIMIT_AS, max_memory)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Sorts and DISTINCT spill to temporary files; none may grow past this (the database itself is read-only).
     resource.setrlimit(resource.RLIMIT_FSIZE, (TEMP_FILE_MAX_BYTES, TEMP_FILE_MAX_BYTES))
@@ -67,12 +81,16 @@ def _authorizer(denied_functions: frozenset):
 
 def _open(request: dict) -> sqlite3.Connection:
     conn = sqlite3.connect(request["uri"], uri=True, timeout=2, isolation_level=None)
-    # The heap limit is process-wide: it bounds everything SQLite allocates for this one statement.
-    conn.execute(f"PRAGMA hard_heap_limit = {int(request['heap_limit'])}")
-    for limit, value in request["limits"].items():
-        conn.setlimit(getattr(sqlite3, limit), value)
-    conn.execute("PRAGMA query_only = ON")
-    conn.execute("PRAGMA trusted_schema = OFF")
+    try:
+        # The heap limit is process-wide: it bounds everything SQLite allocates for this one statement.
+        conn.execute(f"PRAGMA hard_heap_limit = {int(request['heap_limit'])}")
+        for limit, value in request["limits"].items():
+            conn.setlimit(getattr(sqlite3, limit), value)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")
+    except sqlite3.Error:
+        conn.close()
+        raise
     conn.set_authorizer(_authorizer(frozenset(request["denied_functions"])))
     deadline = time.monotonic() + request["timeout"]
     conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 1000)
@@ -135,17 +153,32 @@ def run(request: dict, out) -> None:
     except MemoryError:
         _send(out, ("error", "memory", ""))
     finally:
-        out.flush()
+        conn.close()
+
+
+def _read_request(stdin) -> dict | None:
+    """The next request, or None when the parent closed stdin (or sent half of one)."""
+    header = stdin.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    data = stdin.read(size)
+    if len(data) < size:
+        return None
+    return marshal.loads(data)  # noqa: S302 - written by the parent, our own code
 
 
 def main() -> None:
-    request = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - written by the parent, our own code
-    _bound_process(request["timeout"], request["max_memory"])
+    stdin = sys.stdin.buffer
     out = os.fdopen(sys.stdout.fileno(), "wb", buffering=FRAME_BYTES * 2, closefd=False)
-    try:
-        run(request, out)
-    except BrokenPipeError:
-        pass  # the parent stopped reading: nothing left to do
+    while (request := _read_request(stdin)) is not None:
+        _bound_process(request["timeout"], request["max_memory"])
+        try:
+            run(request, out)
+            out.flush()
+        except BrokenPipeError:
+            break  # the parent stopped reading: nothing left to do
+        signal.alarm(0)
     os._exit(0)
 
 
