@@ -104,8 +104,8 @@ def select_tables(client: LLMClient, question: str, tables: list[TableInfo], tal
 def history_lines(message: Message) -> str:
     """The last `LLM_HISTORY_TURNS` turns (question + SQL) before `message`, oldest first."""
     turns = settings.LLM_HISTORY_TURNS
-    if turns <= 0 or message.pk is None:
-        return ""
+    if turns <= 0 or message.pk is None or message.conversation.message_count <= 1:
+        return ""  # nothing before this turn: its conversation counts only this one (chat.services.message_start)
     earlier = (
         Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.id)
         .exclude(sql="")

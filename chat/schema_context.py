@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from datasources import engines
@@ -69,12 +72,40 @@ def qualified(table: TableInfo, engine: str, *, always: bool = False) -> str:
     return name
 
 
-def load_schema(datasource: DataSource) -> list[TableInfo]:
-    """Every introspected table of `datasource` with its columns (two queries).
+# Per process: datasource id -> (its `updated_at`, when read, its tables). Introspection and description
+# edits move `updated_at`, and the datasource row is read with every ask, so an ask never sees a schema
+# older than its datasource row, on any node. Writes that go around the services (the admin site) are
+# seen within `SCHEMA_CACHE_SECONDS`. The tables are shared between threads and never changed.
+SCHEMA_CACHE_SIZE = 32
+SCHEMA_CACHE_SECONDS = 60.0
+_schemas: OrderedDict[int, tuple[object, float, list[TableInfo]]] = OrderedDict()
+_schemas_lock = threading.Lock()
 
-    Read as plain values rather than model instances: this runs on every ask,
-    and building (and prefetching) hundreds of Column objects only to copy five
-    fields out of each was most of its cost.
+
+def load_schema(datasource: DataSource) -> list[TableInfo]:
+    """Every introspected table of `datasource` with its columns (two queries, or none when cached)."""
+    if datasource.pk is None:
+        return _read_schema(datasource)
+    now = time.monotonic()
+    with _schemas_lock:
+        cached = _schemas.get(datasource.pk)
+        if cached and cached[0] == datasource.updated_at and now - cached[1] < SCHEMA_CACHE_SECONDS:
+            _schemas.move_to_end(datasource.pk)
+            return list(cached[2])
+    tables = _read_schema(datasource)
+    with _schemas_lock:
+        _schemas[datasource.pk] = (datasource.updated_at, now, tables)
+        _schemas.move_to_end(datasource.pk)
+        while len(_schemas) > SCHEMA_CACHE_SIZE:
+            _schemas.popitem(last=False)
+    return list(tables)
+
+
+def _read_schema(datasource: DataSource) -> list[TableInfo]:
+    """The stored tables and columns, read as plain values rather than model instances.
+
+    Building (and prefetching) hundreds of Column objects only to copy five fields out of each
+    was most of the cost of reading a schema.
     """
     tables: dict[int, TableInfo] = {}
     for pk, name, schema, description, row_estimate in datasource_table_rows(datasource=datasource):

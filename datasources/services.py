@@ -215,3 +215,5 @@ def schema_update_descriptions(*, datasource: DataSource, user, tables: list[dic
                     column.description = col["description"]
                     changed.append(column)
             Column.objects.bulk_update(changed, ["description"])
+        # The schema's version: prompts built from a cached schema (chat.schema_context) see the edit.
+        datasource.save(update_fields=["updated_at"])

@@ -93,6 +93,7 @@ def apply_descriptions(datasource: DataSource, spec: DemoSpec) -> None:
                 column.description = described[column.name]
                 changed.append(column)
         Column.objects.bulk_update(changed, ["description"])
+    datasource.save(update_fields=["updated_at"])  # the schema's version (see chat.schema_context)
 
 
 def _register(*, spec: DemoSpec, name: str, lookup: dict, fields: dict, rebuilt: bool) -> DataSource:

@@ -338,3 +338,37 @@ def test_think_tags_are_found_in_text_that_changes_length_when_lowercased():
     thinking = ThinkingFilter()
     streamed = "".join(thinking.feed(piece) for piece in re.findall(r"\S+\s*|\s+", reply)) + thinking.flush()
     assert "secret" not in streamed and streamed == strip_thinking(reply)
+
+
+class TestAskCost:
+    """What one ask costs the app database: a fixed number of queries, the schema read once per version."""
+
+    def _queries(self, auth_client, conversation, question):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert ask(auth_client, conversation, question).json()["status"] == "ok"
+        return [q["sql"] for q in captured.captured_queries]
+
+    def test_an_ask_costs_a_fixed_number_of_queries(self, auth_client, conversation, shop):
+        first = self._queries(auth_client, conversation, "How many customers?")
+        second = self._queries(auth_client, conversation, "And how many orders?")
+        # The schema comes from the process's cache on the second ask (the same datasource version),
+        # and a conversation's first turn has no history to read.
+        assert any("datasources_column" in sql for sql in first)
+        assert not any("datasources_column" in sql or "datasources_table" in sql for sql in second)
+        assert not any('"chat_message"."sql"' in sql and "LIMIT" in sql for sql in first)
+        # Statements, savepoints included: the throttle's cache row (6 with the database cache), the
+        # conversation, the quota (twice: before and after, as other asks may fill it meanwhile), the
+        # pending turn (4), the schema (2, first ask only), the history (1, not on a first turn), the
+        # examples' version (1), and the finished turn (4).
+        assert (len(first), len(second)) == (22, 20), (first, second)
+
+    def test_an_edited_description_reaches_the_next_ask(self, auth_client, conversation, shop, fake_llm):
+        ask(auth_client, conversation, "How many products?")
+        assert "Things we sell" not in fake_llm.requests_for("sql")[-1].user
+        patch = {"tables": [{"name": "products", "description": "Things we sell"}]}
+        assert auth_client.patch(f"/api/datasources/{shop.pk}/schema/", patch, format="json").status_code == 200
+        ask(auth_client, conversation, "How many products?")
+        assert "Things we sell" in fake_llm.requests_for("sql")[-1].user
