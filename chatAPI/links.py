@@ -35,16 +35,21 @@ class _RequestRoutes:
         self.origin = request.build_absolute_uri("/")[:-1]
         self.urlconf = get_urlconf()
         self.script_prefix = get_script_prefix()
+        self.templates: dict[tuple, str] = {}
 
     def path(self, viewname: str, args=(), kwargs=None) -> str:
         """`reverse()`, with integer keyword arguments filled into a template reversed once per route.
 
         A list page carries about six links per item; reversing each one costs more than the page query.
         """
-        if args or not kwargs or not all(isinstance(v, int) for v in kwargs.values()):
+        if args or not kwargs or not all(type(v) is int for v in kwargs.values()):
             return reverse(viewname, urlconf=self.urlconf, args=args, kwargs=kwargs)
-        template = _route_template(self.urlconf, self.script_prefix, viewname, tuple(sorted(kwargs)))
-        return template.format(**kwargs)
+        key = (viewname, *kwargs)
+        template = self.templates.get(key)
+        if template is None:
+            names = tuple(sorted(kwargs))
+            template = self.templates[key] = _route_template(self.urlconf, self.script_prefix, viewname, names)
+        return template.format_map(kwargs)
 
 
 def _routes(request) -> _RequestRoutes:
@@ -68,9 +73,10 @@ def link(
 ) -> Link:
     """Return one link; `href` is made absolute against the request."""
     if href is None:
-        href = _routes(request).path(viewname, args=args, kwargs=kwargs)
+        routes = _routes(request)
+        href = routes.origin + routes.path(viewname, args=args, kwargs=kwargs)
+    elif not href.startswith(("http://", "https://")):
+        href = _routes(request).origin + href if href.startswith("/") else request.build_absolute_uri(href)
     if query:
         href = f"{href}?{query}"
-    if not href.startswith(("http://", "https://")):
-        href = _routes(request).origin + href if href.startswith("/") else request.build_absolute_uri(href)
     return {"rel": rel, "desc": desc, "href": href, "method": method}
