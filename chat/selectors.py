@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
@@ -17,7 +17,8 @@ def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
     if search:
         matching = Message.objects.filter(question__icontains=search).values("conversation_id")
         queryset = queryset.filter(Q(title__icontains=search) | Q(pk__in=matching))
-    return queryset.select_related("datasource").order_by("-updated_at", "-id")
+    # The datasource's name only (serializers.conversation_data), not a DataSource built per row.
+    return queryset.annotate(datasource_name=F("datasource__name")).order_by("-updated_at", "-id")
 
 
 def conversation_get(*, user, pk) -> Conversation:
@@ -26,17 +27,29 @@ def conversation_get(*, user, pk) -> Conversation:
 
 
 def conversation_for_update(*, user, pk) -> Conversation:
-    """One of the user's conversations, plain, or 404."""
+    """One of the user's conversations with its datasource, or 404."""
     return get_object_or_404(Conversation.objects.select_related("datasource").filter(owner=user), pk=pk)
 
 
+def conversation_owned(*, user, pk) -> Conversation:
+    """One of the user's conversations alone, or 404."""
+    return get_object_or_404(Conversation.objects.filter(owner=user), pk=pk)
+
+
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
-    """The turns of a conversation the caller already owns, oldest first."""
-    return (
-        Message.objects.filter(conversation=conversation)
-        .select_related("conversation", *TURN_RELATED)
-        .order_by("created_at", "id")
-    )
+    """The turns of a conversation the caller already owns, oldest first.
+
+    The conversation is not joined again for every turn: `with_conversation` hands each turn of a
+    page the one already loaded.
+    """
+    return Message.objects.filter(conversation=conversation).select_related(*TURN_RELATED).order_by("created_at", "id")
+
+
+def with_conversation(turns: list[Message], conversation: Conversation) -> list[Message]:
+    """`turns` (all of `conversation`), each holding `conversation` as loaded."""
+    for turn in turns:
+        turn.conversation = conversation
+    return turns
 
 
 # Text a list item shows of a turn's question, SQL, summary and error; the turn itself has it whole.
