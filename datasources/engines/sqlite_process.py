@@ -7,7 +7,8 @@ statement in time (its `end` frame, or an SQL error) goes back to this process's
 idle workers for the next statement; a statement that is killed at the deadline,
 abandoned early or fails any other way takes its worker with it (killed and
 reaped). Idle workers are kept up to `SQLITE_IDLE_WORKERS`, for at most
-`IDLE_SECONDS` each, and retired after `MAX_STATEMENTS` statements.
+`IDLE_SECONDS` each, and retired after `MAX_STATEMENTS` statements or once
+they hold more than `KEEP_MAX_RSS_BYTES` of memory.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ _FRAME_SLACK = 1024 * 1024
 _HEADER = struct.Struct(">I")
 # An idle worker older than this is retired (its memory back to the machine after a burst of queries).
 IDLE_SECONDS = 60.0
-# A worker is retired after this many statements, so memory a worker's allocator holds on to is returned.
+# A worker is retired after this many statements, or when a statement left it holding more memory
+# than this (a big sort or result it allocated and has not given back), so no idle worker sits on it.
 MAX_STATEMENTS = 500
+KEEP_MAX_RSS_BYTES = 48 * 1024 * 1024
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 _stats_lock = threading.Lock()
 #: counters for tests and the bench: workers started and killed, statements run, and CPU seconds the reaped ones used
@@ -225,7 +229,7 @@ def _hand_over(request: bytes) -> Child:
 
 def _give_back(child: Child) -> bool:
     """Put a worker that answered its statement back among the idle ones; False when it is not kept."""
-    if child.statements >= MAX_STATEMENTS or child.owner != os.getpid():
+    if child.statements >= MAX_STATEMENTS or child.owner != os.getpid() or _resident_bytes(child) > KEEP_MAX_RSS_BYTES:
         return False
     child.idle_since = time.monotonic()
     with _idle_lock:
@@ -233,6 +237,15 @@ def _give_back(child: Child) -> bool:
             return False
         _idle.append(child)
     return True
+
+
+def _resident_bytes(child: Child) -> int:
+    """The worker's resident memory now (0 where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{child.process.pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _start_refill() -> None:

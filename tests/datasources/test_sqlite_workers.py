@@ -151,3 +151,17 @@ def test_no_more_than_the_setting_stay_idle(shop, settings):
     assert len(_idle_pids()) <= 2
     # The others were reaped: no child of this process is left but the idle ones.
     assert set(_children_cpu()) <= _idle_pids()
+
+
+def test_a_worker_left_holding_much_memory_is_not_kept(shop, monkeypatch):
+    executor.execute(shop, "SELECT 1")
+    _settle()
+    kept = _idle_pids()
+    assert kept
+    # Below what any worker holds: the next statement's worker goes instead of back among the idle ones.
+    monkeypatch.setattr(sqlite_process, "KEEP_MAX_RSS_BYTES", 1024 * 1024)
+    assert executor.execute(shop, "SELECT count(*) FROM customers").rows == [[2]]
+    _settle()
+    # The worker that ran it was killed and reaped; an idle one that did not run it still waits.
+    gone = kept - _idle_pids()
+    assert len(gone) == 1 and not (gone & set(_children_cpu()))
