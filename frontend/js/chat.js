@@ -258,6 +258,8 @@ async function ensureConversation(firstText) {
 async function ask(text, { asSql = false } = {}) {
   const question = asSql ? "" : text;
   setBusy(true);
+  const isNew = !state.current;
+  let discarded = false;
   let conversation;
   try {
     conversation = await ensureConversation(text);
@@ -294,16 +296,42 @@ async function ask(text, { asSql = false } = {}) {
     announce(view);
   } catch (error) {
     if (error.body && error.body.turn) view.render(error.body.turn);
-    else if (error instanceof ApiError) view.fail(error.readable, error.code);
-    else {
+    else if (error instanceof ApiError) {
+      view.fail(error.readable, error.code);
+      if (isNew) discarded = await discardIfEmpty(conversation);
+    } else {
       // The stream broke after the question was accepted; the server still finishes and stores the turn.
       view.fail(t("chat.streamInterrupted"), "stream_closed");
     }
     announce(view);
   }
   setBusy(false);
-  refreshCurrent(conversation);
+  if (!discarded) refreshCurrent(conversation);
   els.question.focus();
+}
+
+/**
+ * A conversation started for a first question that was refused before anything was stored (a full
+ * history, too many asks) is deleted again, so the history keeps no empty conversation. The refusal
+ * stays on screen, and the next question starts afresh.
+ */
+async function discardIfEmpty(conversation) {
+  try {
+    const fresh = await api.get(linkTo(conversation, "self"));
+    if (fresh.message_count) return false;
+    await api.del(linkTo(conversation, "delete"));
+  } catch {
+    return false;
+  }
+  sidebar.remove(conversation.id);
+  if (state.current && String(state.current.id) === String(conversation.id)) {
+    state.current = null;
+    history.replaceState(null, "", "chat.html");
+    sidebar.markActive();
+    els.deleteButton.hidden = true;
+    els.picker.hidden = false;
+  }
+  return true;
 }
 
 /** The stream ended without `done`: show what the server stored. */

@@ -69,6 +69,7 @@ export class ConversationList {
 
   remove(id) {
     this.find(id)?.remove();
+    if (!this.list.children.length) this.list.append(el("p", { class: "sidebar-empty" }, t("chat.sidebarEmpty")));
   }
 
   markActive() {

@@ -281,7 +281,7 @@ def test_a_big_answer_in_history_is_shown_whole(page, site, user, sqlite_datasou
 
 
 def test_a_full_history_says_so_when_asking(page, site, user, sqlite_datasource, settings):
-    from chat.models import Message
+    from chat.models import Conversation, Message
 
     settings.USER_STORAGE_QUOTA_BYTES = settings.RESULT_STORE_MAX_BYTES - 1  # no room for even one answer
     sqlite_datasource(user, SALES, name="shop")
@@ -292,3 +292,9 @@ def test_a_full_history_says_so_when_asking(page, site, user, sqlite_datasource,
     expect(notice.locator(".error-title")).to_have_text("Your saved history is full")
     expect(notice).to_contain_text("Delete conversations you no longer need")
     assert not Message.objects.exists()
+    # Nothing was stored, so the conversation made for the question is not left empty in the history.
+    expect(page.locator("#conversation-list .sidebar-empty")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/chat\.html$"))
+    expect(page.get_by_label("Datasource")).to_be_visible()
+    assert not Conversation.objects.exists()
+    expect(notice.locator(".error-title")).to_have_text("Your saved history is full")
