@@ -237,7 +237,7 @@ RESULT_MAX_ROWS = env.int("RESULT_MAX_ROWS", default=1000)
 RESULT_MAX_BYTES = env.int("RESULT_MAX_BYTES", default=5 * 1024 * 1024)  # JSON bytes per result; rows past it are cut
 SQL_TIMEOUT_SECONDS = env.float("SQL_TIMEOUT_SECONDS", default=10)
 # SQLite statements run in worker processes (datasources/engines/sqlite_process.py); each API process
-# keeps up to this many idle between statements, about 10 MB each.
+# keeps up to this many idle between statements, about 12 MB each.
 SQLITE_IDLE_WORKERS = env.int("SQLITE_IDLE_WORKERS", default=16)
 DATASOURCE_INTROSPECTION_SECONDS = env.float("DATASOURCE_INTROSPECTION_SECONDS", default=30)
 RESULT_MAX_COLUMNS = env.int("RESULT_MAX_COLUMNS", default=100)  # a wider result is refused before a row is fetched
