@@ -41,8 +41,11 @@ KILL_GRACE_SECONDS = 0.5
 # A frame holds a batch of rows of at most 64 KB of values plus one row; one row is at most the byte budget.
 _FRAME_SLACK = 1024 * 1024
 _HEADER = struct.Struct(">I")
-# An idle worker older than this is retired (its memory back to the machine after a burst of queries).
+# An idle worker older than this is not handed statements any more, and it ends itself half as long
+# again after its last statement (`idle_exit_seconds`), so a burst's workers are gone a minute or so
+# after it, queries or not. Below sqlite_worker.FIRST_REQUEST_SECONDS, what a spare waits for its first.
 IDLE_SECONDS = 60.0
+IDLE_EXIT_FACTOR = 1.5
 # A worker is retired after this many statements, or when a statement left it holding more memory
 # than this (a big sort or result it allocated and has not given back), so no idle worker sits on it.
 MAX_STATEMENTS = 500
@@ -97,7 +100,7 @@ class Worker:
     @contextmanager
     def start(cls, request: dict, *, deadline: float) -> Iterator[Worker]:
         """Hand `request` to a worker; when the context ends the worker goes back idle, or is killed and reaped."""
-        data = marshal.dumps(request)
+        data = marshal.dumps({**request, "idle_exit_seconds": IDLE_SECONDS * IDLE_EXIT_FACTOR})
         child = _hand_over(_HEADER.pack(len(data)) + data)
         worker = cls(child, deadline, request["max_bytes"] + _FRAME_SLACK)
         worker.max_columns = request["max_columns"]

@@ -18,7 +18,9 @@ Protocol: the parent writes a request (4-byte big-endian length, then a
 marshal'd dict) to stdin; the child answers on stdout with frames (the same
 length header, then a marshal'd tuple): `("columns", [names])`, then
 `("rows", [row, ...])` batches, then `("end", cut)` or `("error", kind,
-message)`, and waits for the next request; it exits when stdin closes. A BLOB
+message)`, and waits for the next request; it exits when stdin closes, or when
+no request came for the last request's `idle_exit_seconds` (the parent stops
+handing it requests before that). A BLOB
 is sent as `("\\x00blob", size)`: the API shows only its size, so its bytes
 never cross. Text is cut to `value_max_chars` characters, and no more than
 `max_bytes` of values are sent (`cut` says so).
@@ -30,6 +32,7 @@ import marshal
 import math
 import os
 import resource
+import select
 import signal
 import sqlite3
 import struct
@@ -41,6 +44,9 @@ FRAME_BYTES = 64 * 1024
 TEMP_FILE_MAX_BYTES = 1024 * 1024 * 1024
 _PRAGMAS_READ = {"read_uncommitted"}
 _HEADER = struct.Struct(">I")
+# A worker started ahead waits this long for its first request, then ends itself (the parent hands
+# requests only to workers idle for less: sqlite_process.IDLE_SECONDS).
+FIRST_REQUEST_SECONDS = 90.0
 
 
 def _send(out, message) -> None:
@@ -156,22 +162,39 @@ def run(request: dict, out) -> None:
         conn.close()
 
 
-def _read_request(stdin) -> dict | None:
-    """The next request, or None when the parent closed stdin (or sent half of one)."""
-    header = stdin.read(_HEADER.size)
-    if len(header) < _HEADER.size:
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from `fd`, or None when it closed first."""
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_request(fd: int, idle_seconds: float) -> dict | None:
+    """The next request; None when the parent closed stdin, sent half of one, or sent none for `idle_seconds`."""
+    ready, _, _ = select.select([fd], [], [], idle_seconds)
+    if not ready:
+        return None
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
         return None
     (size,) = _HEADER.unpack(header)
-    data = stdin.read(size)
-    if len(data) < size:
+    data = _read_exactly(fd, size)
+    if data is None:
         return None
     return marshal.loads(data)  # noqa: S302 - written by the parent, our own code
 
 
 def main() -> None:
-    stdin = sys.stdin.buffer
+    # Unbuffered: `select` then sees every byte the parent wrote that was not read yet.
+    fd = sys.stdin.fileno()
     out = os.fdopen(sys.stdout.fileno(), "wb", buffering=FRAME_BYTES * 2, closefd=False)
-    while (request := _read_request(stdin)) is not None:
+    idle_seconds = FIRST_REQUEST_SECONDS
+    while (request := _read_request(fd, idle_seconds)) is not None:
         _bound_process(request["timeout"], request["max_memory"])
         try:
             run(request, out)
@@ -179,6 +202,7 @@ def main() -> None:
         except BrokenPipeError:
             break  # the parent stopped reading: nothing left to do
         signal.alarm(0)
+        idle_seconds = request["idle_exit_seconds"]
     os._exit(0)
 
 

@@ -103,6 +103,7 @@ def test_a_worker_whose_parent_stops_reading_still_ends_by_itself_on_its_second_
         "max_columns": 100,
         "value_max_chars": 1000,
         "denied_functions": [],
+        "idle_exit_seconds": 60.0,
     }
     try:
         for sql in ("SELECT 1", SQLITE_ONE_STEP_ATTACKS["instr_near_miss"]):
@@ -165,3 +166,20 @@ def test_a_worker_left_holding_much_memory_is_not_kept(shop, monkeypatch):
     # The worker that ran it was killed and reaped; an idle one that did not run it still waits.
     gone = kept - _idle_pids()
     assert len(gone) == 1 and not (gone & set(_children_cpu()))
+
+
+def test_idle_workers_end_by_themselves_after_a_burst(shop, monkeypatch):
+    # With no further queries, nothing in this process looks at its idle workers again: each worker
+    # ends itself once it has waited half as long again as the parent would still hand it a statement.
+    monkeypatch.setattr(sqlite_process, "IDLE_SECONDS", 0.5)
+    assert executor.execute(shop, "SELECT 1 AS one").rows == [[1]]
+    _settle()
+    with sqlite_process._idle_lock:
+        used = [child for child in sqlite_process._idle if child.statements]
+    assert used
+    deadline = time.monotonic() + 5
+    while used[0].process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert used[0].process.returncode == 0
+    # The next statement is not handed to it: a live worker answers.
+    assert executor.execute(shop, "SELECT 2 AS two").rows == [[2]]
