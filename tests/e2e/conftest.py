@@ -154,6 +154,7 @@ class Shots:
 
 
 def _open_page(browser, request, viewport, locale="en-US"):
+    """A new context and page; the page collects script errors and CSP violations in `page.problems`."""
     context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Seoul", reduced_motion="reduce")
     context.set_default_timeout(15_000)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -173,52 +174,39 @@ def _open_page(browser, request, viewport, locale="en-US"):
     return context, page
 
 
-@pytest.fixture
-def page(browser, site, request):
-    """A fresh desktop-sized context and page; fails the test on script errors or CSP violations."""
-    context, page = _open_page(browser, request, DESKTOP)
+def _page_for_test(browser, request, viewport, locale="en-US"):
+    """Yield a page for one test; afterwards its last screenshot, and the test fails on collected problems."""
+    context, page = _open_page(browser, request, viewport, locale)
     yield page
     try:
         page.shots("final")
     finally:
         context.close()
     assert not page.problems, page.problems
+
+
+@pytest.fixture
+def page(browser, site, request):
+    """A fresh desktop-sized context and page; fails the test on script errors or CSP violations."""
+    yield from _page_for_test(browser, request, DESKTOP)
 
 
 @pytest.fixture
 def ko_page(browser, site, request):
     """Like `page`, in a browser whose language is Korean (`navigator.languages` starts with ko-KR)."""
-    context, page = _open_page(browser, request, DESKTOP, locale="ko-KR")
-    yield page
-    try:
-        page.shots("final")
-    finally:
-        context.close()
-    assert not page.problems, page.problems
+    yield from _page_for_test(browser, request, DESKTOP, locale="ko-KR")
 
 
 @pytest.fixture
 def ko_phone_page(browser, site, request):
     """Like `ko_page`, at a phone's viewport."""
-    context, page = _open_page(browser, request, PHONE, locale="ko-KR")
-    yield page
-    try:
-        page.shots("final")
-    finally:
-        context.close()
-    assert not page.problems, page.problems
+    yield from _page_for_test(browser, request, PHONE, locale="ko-KR")
 
 
 @pytest.fixture
 def phone_page(browser, site, request):
     """Like `page`, at a phone's viewport (390x844)."""
-    context, page = _open_page(browser, request, PHONE)
-    yield page
-    try:
-        page.shots("final")
-    finally:
-        context.close()
-    assert not page.problems, page.problems
+    yield from _page_for_test(browser, request, PHONE)
 
 
 def sign_in(page, site: Site, user, *, target: str | None = "chat.html") -> None:
