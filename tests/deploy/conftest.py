@@ -17,14 +17,8 @@ def stack_llm():
 @pytest.fixture(scope="module")
 def stack(stack_llm):
     """The real stack on free loopback ports, seeded with the demo data sets."""
-    running = make_stack(llm_base_url=stack_llm.base_url)
-    try:
-        running.start()
-    except Exception:
-        running.close()
-        raise
-    yield running
-    running.close()
+    with make_stack(llm_base_url=stack_llm.base_url).running() as running:
+        yield running
 
 
 @pytest.fixture

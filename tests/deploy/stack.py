@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -180,6 +182,14 @@ class Stack:
             self.proc.kill()
             self.proc.wait()
             raise
+
+    @contextmanager
+    def running(self, **start) -> Iterator[Stack]:
+        """The stack started (`start`'s keyword arguments), and closed afterwards, also when it fails to start."""
+        try:
+            yield self.start(**start)
+        finally:
+            self.close()
 
     def close(self) -> None:
         """Stop the stack and remove its database and var dir."""

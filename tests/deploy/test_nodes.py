@@ -41,7 +41,7 @@ def nodes_redis_url(redis_url):
 
 @pytest.fixture(scope="module")
 def two_nodes(nodes_llm, nodes_redis_url):
-    running = make_stack(
+    with make_stack(
         llm_base_url=nodes_llm.base_url,
         nodes=2,
         extra_env={
@@ -53,14 +53,8 @@ def two_nodes(nodes_llm, nodes_redis_url):
             "TURN_ABANDONED_AFTER": str(ABANDONED_AFTER),
             "CHATAPI_NODE_RESTART_DELAY": "3",
         },
-    )
-    try:
-        running.start()
-    except Exception:
-        running.close()
-        raise
-    yield running
-    running.close()
+    ).running() as running:
+        yield running
 
 
 @pytest.fixture

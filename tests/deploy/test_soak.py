@@ -28,14 +28,8 @@ NORMAL = "SELECT 1 + 1 AS two"
 @pytest.fixture(scope="module")
 def stack():
     """A stack with a 2 s statement timeout and the offline translator (asks here send their SQL)."""
-    running = make_stack(llm_base_url=None, extra_env={"SQL_TIMEOUT_SECONDS": str(SQL_TIMEOUT)})
-    try:
-        running.start()
-    except Exception:
-        running.close()
-        raise
-    yield running
-    running.close()
+    with make_stack(llm_base_url=None, extra_env={"SQL_TIMEOUT_SECONDS": str(SQL_TIMEOUT)}).running() as running:
+        yield running
 
 
 def _children(pid: int) -> list[int]:
