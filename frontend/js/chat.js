@@ -269,7 +269,7 @@ async function ask(text, { asSql = false } = {}) {
     return;
   }
   els.picker.hidden = true;
-  if (els.thread.querySelector(".welcome, .empty, .welcome-suggestions")) els.thread.replaceChildren();
+  if (isNew || els.thread.querySelector(".welcome, .empty, .welcome-suggestions")) els.thread.replaceChildren();
   setHeading(conversation.title || text, subtitleFor(conversation));
   const view = new TurnView({ question, sql: asSql ? text : "", live: true });
   els.thread.append(view.node);
@@ -298,7 +298,8 @@ async function ask(text, { asSql = false } = {}) {
     if (error.body && error.body.turn) view.render(error.body.turn);
     else if (error instanceof ApiError) {
       view.fail(error.readable, error.code);
-      if (isNew) discarded = await discardIfEmpty(conversation);
+      // Only a refusal (4xx) says nothing was stored; after a lost connection the server may still be storing it.
+      if (isNew && error.status >= 400 && error.status < 500) discarded = await discardIfEmpty(conversation);
     } else {
       // The stream broke after the question was accepted; the server still finishes and stores the turn.
       view.fail(t("chat.streamInterrupted"), "stream_closed");

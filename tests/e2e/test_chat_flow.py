@@ -298,3 +298,9 @@ def test_a_full_history_says_so_when_asking(page, site, user, sqlite_datasource,
     expect(page.get_by_label("Datasource")).to_be_visible()
     assert not Conversation.objects.exists()
     expect(notice.locator(".error-title")).to_have_text("Your saved history is full")
+    # With room again, the next question starts a conversation of its own, without the refusal above it.
+    settings.USER_STORAGE_QUOTA_BYTES = 0
+    ask(page, "How many cities?")
+    expect(page).to_have_url(re.compile(r"/chat\.html\?c=\d+$"))
+    expect(page.locator("article.turn")).to_have_count(1)
+    expect(page.locator("article.turn .turn-error")).not_to_contain_text("history is full")
