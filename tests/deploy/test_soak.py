@@ -6,6 +6,7 @@ is 2 s. Normal asks keep answering; no uWSGI worker dies, is recycled or grows w
 bound; and when it is over no process of the stack is still computing.
 """
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ def _cpu_and_rss(pid: int) -> tuple[float, int]:
     except OSError:
         return 0.0, 0
     rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return (int(fields[11]) + int(fields[12])) / 100, rss
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), rss
 
 
 def _workers(stack) -> dict[int, int]:
