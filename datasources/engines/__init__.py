@@ -10,7 +10,9 @@ Django writes for the model's new choice).
 connection (NullPool: nothing a query changed survives it) over the engine's
 read-only DBAPI connection; introspection and the connection test use it.
 `stream_query()` (and `run_query()` on top of it) is the engine layer on its own
-(no SQL guard); only `executor.execute()` calls it.
+(no SQL guard): `executor.execute()` calls it with any SQL after the guard, and
+introspection only with its own SQL (names quoted by the engine), under the same
+deadline and caps.
 """
 
 from __future__ import annotations
@@ -97,8 +99,9 @@ def stream_query(
 ) -> Iterator[tuple[list[str], RowStream]]:
     """Run one statement read-only; yield (column names, an iterator that fetches the rows as they are read).
 
-    This is the engine layer alone: it does NOT run the SQL guard. Everything else
-    calls `executor.execute()`, which guards first and then calls this. Leaving the
+    This is the engine layer alone: it does NOT run the SQL guard. SQL from a user or a
+    model goes through `executor.execute()`, which guards first and then calls this;
+    introspection calls it with its own SQL only. Leaving the
     `with` early fetches no more rows and stops the statement. The statement's work
     ends within `timeout` (plus a short grace), and at most `budget` (default: the
     settings' `RESULT_MAX_BYTES` and `RESULT_MAX_COLUMNS`) reaches this process;

@@ -4,9 +4,10 @@ See `sqlite_worker` for why statements run in processes of their own and for the
 frame protocol. The parent never waits past the deadline for a frame and never
 reads a frame larger than the budget allows. A worker that answered its whole
 statement in time (its `end` frame, or an SQL error) goes back to this process's
-idle workers for the next statement; a statement that is killed at the deadline,
-abandoned early or fails any other way takes its worker with it (killed and
-reaped). Idle workers are kept up to `SQLITE_IDLE_WORKERS`, for at most
+idle workers for the next statement (a result read only in part, up to a row cap,
+is read to its end for a moment first); a statement that is killed at the
+deadline, abandoned with more to send, or fails any other way takes its worker
+with it (killed and reaped). Idle workers are kept up to `SQLITE_IDLE_WORKERS`, for at most
 `IDLE_SECONDS` each, and retired after `MAX_STATEMENTS` statements or once
 they hold more than `KEEP_MAX_RSS_BYTES` of memory.
 """
@@ -50,6 +51,8 @@ IDLE_EXIT_FACTOR = 1.5
 # than this (a big sort or result it allocated and has not given back), so no idle worker sits on it.
 MAX_STATEMENTS = 500
 KEEP_MAX_RSS_BYTES = 48 * 1024 * 1024
+# How long a result whose reader stopped early is read on, to keep its worker (see Worker._finish).
+FINISH_SECONDS = 0.05
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 _stats_lock = threading.Lock()
@@ -77,9 +80,17 @@ class Child:
     owner: int = field(default_factory=os.getpid)
     statements: int = 0
     idle_since: float = 0.0
+    # SQLite's heap limit as its first statement set it: `PRAGMA hard_heap_limit` can lower it, never
+    # raise it, so a worker only serves statements with the same limit.
+    heap_limit: int | None = None
 
-    def usable(self, now: float) -> bool:
-        return self.owner == os.getpid() and self.process.poll() is None and now - self.idle_since < IDLE_SECONDS
+    def usable(self, now: float, heap_limit: int) -> bool:
+        return (
+            self.owner == os.getpid()
+            and self.process.poll() is None
+            and now - self.idle_since < IDLE_SECONDS
+            and self.heap_limit in (None, heap_limit)
+        )
 
 
 class Worker:
@@ -95,13 +106,15 @@ class Worker:
         self.max_columns = 0
         # Set once the worker sent its last frame for the statement and is waiting for the next one.
         self.answered = False
+        # False while a frame is half read (a failed read leaves the pipe mid-frame).
+        self.between_frames = True
 
     @classmethod
     @contextmanager
     def start(cls, request: dict, *, deadline: float) -> Iterator[Worker]:
         """Hand `request` to a worker; when the context ends the worker goes back idle, or is killed and reaped."""
         data = marshal.dumps({**request, "idle_exit_seconds": IDLE_SECONDS * IDLE_EXIT_FACTOR})
-        child = _hand_over(_HEADER.pack(len(data)) + data)
+        child = _hand_over(_HEADER.pack(len(data)) + data, request["heap_limit"])
         worker = cls(child, deadline, request["max_bytes"] + _FRAME_SLACK)
         worker.max_columns = request["max_columns"]
         try:
@@ -110,8 +123,26 @@ class Worker:
             child.statements += 1
             with _stats_lock:
                 stats["statements"] += 1
+            worker._finish()
             if not (worker.answered and _give_back(child)):
                 _retire(child)
+
+    def _finish(self) -> None:
+        """Read, for at most `FINISH_SECONDS`, what is left of a result its reader stopped short of.
+
+        A capped query (`LIMIT` one past the cap, or a first row only) usually has its `end` frame
+        waiting: reading it keeps the worker. A statement with more to say is killed instead.
+        """
+        if self.answered or not self.between_frames or self.process.poll() is not None:
+            return
+        self.deadline = min(self.deadline, time.monotonic() + FINISH_SECONDS)
+        try:
+            while not self.answered:
+                frame = self._frame()
+                if frame[0] != "rows":
+                    self._last(frame)
+        except DatasourceError:
+            pass
 
     def _read_exactly(self, size: int) -> bytes:
         chunks, left = [], size
@@ -130,10 +161,13 @@ class Worker:
         return b"".join(chunks)
 
     def _frame(self) -> tuple:
+        self.between_frames = False
         (size,) = _HEADER.unpack(self._read_exactly(_HEADER.size))
         if size > self.max_frame:
             raise QueryFailed("A row in the result is too large to return.")
-        return marshal.loads(self._read_exactly(size))  # noqa: S302 - written by our own worker
+        frame = marshal.loads(self._read_exactly(size))  # noqa: S302 - written by our own worker
+        self.between_frames = True
+        return frame
 
     def columns(self) -> list[str]:
         """The result's column names (or the error the statement raised)."""
@@ -191,16 +225,16 @@ _idle_lock = threading.Lock()
 _refilling = False
 
 
-def _take() -> Child:
-    """An idle worker of this process, or a new one; retires idle workers too old to keep."""
+def _take(heap_limit: int) -> Child:
+    """An idle worker of this process for `heap_limit`, or a new one; retires idle workers it cannot use."""
     now = time.monotonic()
     child, stale = None, []
     with _idle_lock:
-        while _idle and not _idle[0].usable(now):
+        while _idle and not _idle[0].usable(now, heap_limit):
             stale.append(_idle.pop(0))
         while _idle and child is None:
             candidate = _idle.pop()
-            if candidate.usable(now):
+            if candidate.usable(now, heap_limit):
                 child = candidate
             else:
                 stale.append(candidate)
@@ -214,16 +248,17 @@ def _take() -> Child:
     return child
 
 
-def _hand_over(request: bytes) -> Child:
+def _hand_over(request: bytes, heap_limit: int) -> Child:
     """A worker that has `request`: an idle one (if it died while waiting, a new one instead), or a new one."""
     for attempt in range(2):
         try:
-            child = _take() if attempt == 0 else Child(_spawn())
+            child = _take(heap_limit) if attempt == 0 else Child(_spawn())
         except OSError:
             raise DatasourceUnavailable()
         try:
             child.process.stdin.write(request)
             child.process.stdin.flush()
+            child.heap_limit = heap_limit
             return child
         except OSError:
             _retire(child)
@@ -236,10 +271,15 @@ def _give_back(child: Child) -> bool:
         return False
     child.idle_since = time.monotonic()
     with _idle_lock:
-        if len(_idle) >= settings.SQLITE_IDLE_WORKERS:
-            return False
-        _idle.append(child)
-    return True
+        # Idle workers that ended themselves (sqlite_worker's idle exit) are reaped here at the latest.
+        ended = [idle for idle in _idle if idle.process.poll() is not None]
+        _idle[:] = [idle for idle in _idle if idle not in ended]
+        kept = len(_idle) < settings.SQLITE_IDLE_WORKERS
+        if kept:
+            _idle.append(child)
+    for idle in ended:
+        _retire(idle)
+    return kept
 
 
 def _resident_bytes(child: Child) -> int:

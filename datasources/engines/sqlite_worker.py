@@ -12,7 +12,8 @@ parent is gone.
 A child serves one statement after another (see `sqlite_process` for when the
 parent keeps it and when it kills it). Nothing survives a statement but the
 interpreter: each opens its own read-only connection and closes it, and sets
-its own limits, heap limit and deadline.
+its own limits and deadline (SQLite's heap limit can only be lowered in a process,
+so the parent hands a worker only statements with the heap limit it started with).
 
 Protocol: the parent writes a request (4-byte big-endian length, then a
 marshal'd dict) to stdin; the child answers on stdout with frames (the same

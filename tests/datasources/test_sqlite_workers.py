@@ -183,3 +183,38 @@ def test_idle_workers_end_by_themselves_after_a_burst(shop, monkeypatch):
     assert used[0].process.returncode == 0
     # The next statement is not handed to it: a live worker answers.
     assert executor.execute(shop, "SELECT 2 AS two").rows == [[2]]
+
+
+def test_a_result_read_only_up_to_the_row_cap_keeps_its_worker(shop, settings):
+    # The executor stops reading at the row cap (the SQL asks for one row past it); the worker's
+    # last frame is read then, and the worker kept, instead of it being killed mid-answer.
+    settings.RESULT_MAX_ROWS = 1
+    executor.execute(shop, "SELECT 1")
+    _settle()
+    killed, started = sqlite_process.stats["killed"], sqlite_process.stats["started"]
+    for _ in range(5):
+        result = executor.execute(shop, "SELECT name FROM customers ORDER BY id")
+        assert result.rows == [["Alice"]] and result.truncated
+    _settle()
+    assert sqlite_process.stats["killed"] == killed
+    assert sqlite_process.stats["started"] - started <= 1
+
+
+def test_a_worker_serves_only_statements_with_its_heap_limit(shop):
+    # SQLite's heap limit can be lowered in a process, never raised: a worker that ran under one
+    # limit is not handed a statement that needs another (it would fail there for no reason).
+    from datasources.engines import run_query, stream_query
+    from datasources.engines.base import Budget
+    from datasources.engines.sqlite import heap_limit
+
+    run_query(shop, "SELECT 1", fetch_limit=1)
+    _settle()
+    with sqlite_process._idle_lock:
+        small = [child for child in sqlite_process._idle if child.statements]
+    assert small and small[0].heap_limit == heap_limit(Budget.from_settings())
+    bigger = Budget.from_settings(max_bytes=64 * 1024 * 1024)
+    assert heap_limit(bigger) > small[0].heap_limit
+    statements = small[0].statements
+    with stream_query(shop, "SELECT name FROM customers ORDER BY id", budget=bigger) as (_, rows):
+        assert [row[0] for row in rows] == ["Alice", "Bob"]
+    assert small[0].statements == statements
