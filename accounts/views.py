@@ -168,7 +168,7 @@ class UserDetailsView(BaseUserDetailsView):
         operation_id="deleteAccount",
         summary="Delete your account and everything it owns (needs your password)",
         request=AccountDeleteSerializer,
-        responses={204: None, **errors(429)},
+        responses={204: None},
     )
     def delete(self, request):
         serializer = AccountDeleteSerializer(data=request.data, context={"request": request})

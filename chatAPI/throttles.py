@@ -24,26 +24,29 @@ class ScopedThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AuthThrottle(ScopedThrottle):
+class _MethodThrottle(ScopedThrottle):
+    """A scoped throttle that counts only the listed methods."""
+
+    methods: tuple[str, ...] = ()
+
+    def allow_request(self, request, view):
+        if request.method not in self.methods:
+            return True
+        return super().allow_request(request, view)
+
+
+class AuthThrottle(_MethodThrottle):
     """Login and registration attempts per client address."""
 
     scope = "auth"
-
-    def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
+    methods = ("POST",)
 
 
-class AskThrottle(ScopedThrottle):
+class AskThrottle(_MethodThrottle):
     """Questions (LLM + database work) per user."""
 
     scope = "ask"
-
-    def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
+    methods = ("POST",)
 
 
 class DatasourceTestThrottle(ScopedThrottle):
@@ -52,7 +55,7 @@ class DatasourceTestThrottle(ScopedThrottle):
     scope = "datasource_test"
 
 
-class PasswordUserThrottle(ScopedThrottle):
+class PasswordUserThrottle(_MethodThrottle):
     """Password checks of a signed-in user (password change, account deletion), per user.
 
     Someone holding a stolen access token must not be able to guess the password behind it;
@@ -61,11 +64,6 @@ class PasswordUserThrottle(ScopedThrottle):
 
     scope = "password"
     methods = ("POST", "DELETE")
-
-    def allow_request(self, request, view):
-        if request.method not in self.methods:
-            return True
-        return super().allow_request(request, view)
 
 
 class PasswordAddressThrottle(PasswordUserThrottle):
@@ -98,17 +96,6 @@ def throttled_response(wait: float | None) -> JsonResponse:
     response = JsonResponse({"detail": detail, "code": "throttled"}, status=429)
     response["Retry-After"] = str(seconds)
     return response
-
-
-class _MethodThrottle(ScopedThrottle):
-    """A scoped throttle that counts only the listed methods."""
-
-    methods: tuple[str, ...] = ()
-
-    def allow_request(self, request, view):
-        if request.method not in self.methods:
-            return True
-        return super().allow_request(request, view)
 
 
 class DatasourceRegisterThrottle(_MethodThrottle):
