@@ -31,25 +31,12 @@ def conversation_for_update(*, user, pk) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("datasource").filter(owner=user), pk=pk)
 
 
-def conversation_owned(*, user, pk) -> Conversation:
-    """One of the user's conversations alone, or 404."""
-    return get_object_or_404(Conversation.objects.filter(owner=user), pk=pk)
-
-
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     """The turns of a conversation the caller already owns, oldest first.
 
-    The conversation is not joined again for every turn: `with_conversation` hands each turn of a
-    page the one already loaded.
+    Read through the conversation, so each turn holds the conversation as loaded (not joined again).
     """
-    return Message.objects.filter(conversation=conversation).select_related(*TURN_RELATED).order_by("created_at", "id")
-
-
-def with_conversation(turns: list[Message], conversation: Conversation) -> list[Message]:
-    """`turns` (all of `conversation`), each holding `conversation` as loaded."""
-    for turn in turns:
-        turn.conversation = conversation
-    return turns
+    return conversation.messages.select_related(*TURN_RELATED).order_by("created_at", "id")
 
 
 # Text a list item shows of a turn's question, SQL, summary and error; the turn itself has it whole.

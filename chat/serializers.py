@@ -99,18 +99,12 @@ def conversation_links(request, conversation: Conversation) -> list:
     ]
 
 
-def _datasource_name(conversation: Conversation) -> str:
-    """The name the selector annotated (`datasource_name`), else the loaded datasource's."""
-    name = getattr(conversation, "datasource_name", None)
-    return name if name is not None else conversation.datasource.name
-
-
 def conversation_data(request, conversation: Conversation) -> dict:
-    """A conversation as the API shows it (needs the selector's annotations)."""
+    """A conversation as the API shows it (needs `selectors.conversation_list`'s annotations)."""
     return {
         "id": conversation.pk,
         "title": conversation.title,
-        "datasource": {"id": conversation.datasource_id, "name": _datasource_name(conversation)},
+        "datasource": {"id": conversation.datasource_id, "name": conversation.datasource_name},
         "message_count": getattr(conversation, "message_count", 0),
         "last_question": getattr(conversation, "last_question", None) or "",
         "created_at": _timestamp(conversation.created_at),

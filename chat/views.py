@@ -179,11 +179,10 @@ class ConversationMessagesView(AnyAcceptMixin, APIView):
         responses={200: TurnSchema(many=True)},
     )
     def get(self, request, pk):
-        conversation = selectors.conversation_owned(user=request.user, pk=pk)
+        conversation = selectors.conversation_for_update(user=request.user, pk=pk)
         paginator = self.pagination_class()
         turns = selectors.message_list_previews(conversation=conversation)
         page = paginator.paginate_queryset(turns, request, view=self)
-        selectors.with_conversation(page, conversation)
         services.turns_settle_abandoned(page)
         kwargs = {"pk": conversation.pk}
         extra = [
