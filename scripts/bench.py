@@ -350,14 +350,12 @@ def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLMProcess, 
     session.headers["Authorization"] = f"Bearer {token}"
     wall, total, overhead, wall_overhead, statuses = [], [], [], [], {}
     conversation = new_conversation(session, api, datasource_id)
-    cpu = 0.0
     for i in range(asks + 5):
         if i % 10 == 0:
             conversation = new_conversation(session, api, datasource_id)
-        cpu_before = process_cpu_seconds(UWSGI_PIDFILES)
+        if i == 5:
+            cpu_before = process_cpu_seconds(UWSGI_PIDFILES)
         response, seconds = ask(session, api, conversation, "How many rows are there?")
-        if i >= 5:
-            cpu += process_cpu_seconds(UWSGI_PIDFILES) - cpu_before
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         if i < 5 or response.status_code != 201:
             continue  # warm-up
@@ -366,6 +364,7 @@ def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLMProcess, 
         total.append((timings.get("total_ms") or 0) / 1000)
         overhead.append(((timings.get("total_ms") or 0) - (timings.get("llm_ms") or 0)) / 1000)
         wall_overhead.append(seconds - (timings.get("llm_ms") or 0) / 1000)
+    cpu = process_cpu_seconds(UWSGI_PIDFILES) - cpu_before
     calls = llm.count() / max(1, asks + 5)
     return {
         "statuses": statuses,
@@ -374,7 +373,8 @@ def ask_overhead(api: str, token: str, datasource_id: int, llm: FakeLLMProcess, 
         "server_total": summary_ms(total),
         "server_overhead": summary_ms(overhead),
         "wall_minus_llm": summary_ms(wall_overhead),
-        # uWSGI's CPU (its SQLite workers included) per ask, asks one after another.
+        # uWSGI's CPU (its SQLite workers included) per ask, asks one after another (and a new
+        # conversation every tenth).
         "uwsgi_cpu_ms_per_ask": round(cpu * 1000 / asks, 1),
     }
 
