@@ -172,11 +172,14 @@ def test_idle_workers_end_by_themselves_after_a_burst(shop, monkeypatch):
     # With no further queries, nothing in this process looks at its idle workers again: each worker
     # ends itself once it has waited half as long again as the parent would still hand it a statement.
     monkeypatch.setattr(sqlite_process, "IDLE_SECONDS", 0.5)
+    with sqlite_process._idle_lock:
+        before = {child: child.statements for child in sqlite_process._idle}
     assert executor.execute(shop, "SELECT 1 AS one").rows == [[1]]
     _settle()
     with sqlite_process._idle_lock:
-        used = [child for child in sqlite_process._idle if child.statements]
-    assert used
+        # The worker that ran it (earlier idle ones were told their own, longer, idle time).
+        used = [child for child in sqlite_process._idle if child.statements > before.get(child, 0)]
+    assert len(used) == 1
     deadline = time.monotonic() + 5
     while used[0].process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
